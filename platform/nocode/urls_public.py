@@ -1,0 +1,18 @@
+"""URLs of the base domain: the platform API (accounts, organizations, projects) and console."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("api/v1/auth/", include("shared_apps.accounts.api.urls")),
+    path("api/v1/organizations/", include("shared_apps.organizations.api.urls")),
+    path("api/v1/projects/", include("tenants.api.urls")),
+    path("api/v1/foundation/", include("shared_apps.foundation.api.urls")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="platform-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="platform-schema"), name="platform-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "shared_apps.foundation.errors.json_not_found"
+handler500 = "shared_apps.foundation.errors.json_server_error"

@@ -1,0 +1,13 @@
+"""URLs of a project host (<slug>.<BASE_DOMAIN>): the project's own API."""
+
+from django.urls import include, path
+
+from tenants.api.views_tenant import ProjectRootView
+
+urlpatterns = [
+    path("api/v1/", ProjectRootView.as_view(), name="project-root"),
+    path("api/v1/foundation/", include("shared_apps.foundation.api.urls")),
+]
+
+handler404 = "shared_apps.foundation.errors.json_not_found"
+handler500 = "shared_apps.foundation.errors.json_server_error"

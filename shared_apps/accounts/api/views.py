@@ -1,0 +1,40 @@
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from shared_apps.organizations.selectors import membership_list_for_user
+
+from ..services import user_create
+from .serializers import RegisterInput, UserOutput
+
+
+class RegisterView(APIView):
+    """Create an account and return it with a fresh token pair."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_create(**data.validated_data)
+        refresh = RefreshToken.for_user(user)
+        body = {"user": UserOutput(user).data, "access": str(refresh.access_token), "refresh": str(refresh)}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    """The signed-in user and their organization memberships."""
+
+    authentication_classes = [JWTAuthentication]
+
+    def get(self, request: Request) -> Response:
+        memberships = [
+            {"organization": m.organization.slug, "name": m.organization.name, "role": m.role}
+            for m in membership_list_for_user(user=request.user)
+        ]
+        return Response({**UserOutput(request.user).data, "organizations": memberships})

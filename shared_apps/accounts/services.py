@@ -1,0 +1,33 @@
+"""Writes for accounts."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from shared_apps.foundation.exceptions import Conflict, ValidationFailed
+
+from .models import User
+
+
+@transaction.atomic
+def user_create(*, email: str, password: str, name: str = "", is_staff: bool = False) -> User:
+    """Create an active user. Raises ValidationFailed (bad e-mail/password) or Conflict (e-mail taken)."""
+    email = email.strip().lower()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        errors["email"] = ["Enter a valid e-mail address."]
+    try:
+        validate_password(password, user=User(email=email, name=name))
+    except DjangoValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed("Invalid registration.", fields=errors)
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("An account with this e-mail already exists.", code="EMAIL_TAKEN", fields={"email": ["Taken."]})
+    user = User(email=email, name=name.strip(), is_staff=is_staff)
+    user.set_password(password)
+    user.save()
+    return user

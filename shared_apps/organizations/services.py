@@ -1,0 +1,102 @@
+"""Writes for organizations and their memberships. Callers pass the acting user's role from the selector."""
+
+import re
+
+from django.db import IntegrityError, transaction
+
+from shared_apps.accounts.models import User
+from shared_apps.accounts.selectors import user_get_by_email
+from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+from .models import Membership, Organization, OrgRole
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
+MANAGERS = {OrgRole.OWNER, OrgRole.ADMIN}
+
+
+def _require_manager(role: str) -> None:
+    if role not in MANAGERS:
+        raise PermissionDenied("Only organization owners and admins can do this.")
+
+
+def _validate_role(role: str) -> OrgRole:
+    if role not in OrgRole.values:
+        raise ValidationFailed("Unknown role.", fields={"role": [f"Must be one of: {', '.join(OrgRole.values)}."]})
+    return OrgRole(role)
+
+
+@transaction.atomic
+def organization_create(*, user: User, slug: str, name: str) -> Organization:
+    """Create an organization; the creator becomes its owner."""
+    if not SLUG_RE.match(slug):
+        raise ValidationFailed(
+            "Invalid slug.", fields={"slug": ["Lower-case letters, digits and hyphens, 1-50 characters."]}
+        )
+    if Organization.objects.filter(slug=slug).exists():
+        raise Conflict(f"Organization '{slug}' already exists.", code="SLUG_TAKEN", fields={"slug": ["Taken."]})
+    try:
+        with transaction.atomic():
+            organization = Organization.objects.create(slug=slug, name=name.strip() or slug)
+    except IntegrityError as exc:  # a concurrent create of the same slug
+        raise Conflict(f"Organization '{slug}' already exists.", code="SLUG_TAKEN") from exc
+    Membership.objects.create(organization=organization, user=user, role=OrgRole.OWNER)
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, actor_role: str, name: str) -> Organization:
+    _require_manager(actor_role)
+    organization.name = name.strip() or organization.name
+    organization.save(update_fields=["name"])
+    return organization
+
+
+@transaction.atomic
+def member_add(*, organization: Organization, actor_role: str, email: str, role: str) -> Membership:
+    """Add an existing account to the organization. Only owners may add owners."""
+    _require_manager(actor_role)
+    new_role = _validate_role(role)
+    if new_role == OrgRole.OWNER and actor_role != OrgRole.OWNER:
+        raise PermissionDenied("Only owners can add owners.")
+    user = user_get_by_email(email=email)
+    if user is None:
+        raise NotFound("No account with this e-mail.", code="USER_NOT_FOUND", fields={"email": ["Unknown."]})
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise Conflict("Already a member.", code="ALREADY_MEMBER", fields={"email": ["Already a member."]})
+    return Membership.objects.create(organization=organization, user=user, role=new_role)
+
+
+def _membership_for_change(*, organization: Organization, actor_role: str, user_id: int) -> Membership:
+    _require_manager(actor_role)
+    membership = Membership.objects.select_for_update().filter(organization=organization, user_id=user_id).first()
+    if membership is None:
+        raise NotFound("No such member.", code="MEMBER_NOT_FOUND")
+    if membership.role == OrgRole.OWNER and actor_role != OrgRole.OWNER:
+        raise PermissionDenied("Only owners can change or remove owners.")
+    return membership
+
+
+def _ensure_other_owner(*, organization: Organization, membership: Membership) -> None:
+    others = Membership.objects.filter(organization=organization, role=OrgRole.OWNER).exclude(pk=membership.pk)
+    if membership.role == OrgRole.OWNER and not others.select_for_update().exists():
+        raise Conflict("An organization must keep at least one owner.", code="LAST_OWNER")
+
+
+@transaction.atomic
+def member_role_change(*, organization: Organization, actor_role: str, user_id: int, role: str) -> Membership:
+    new_role = _validate_role(role)
+    membership = _membership_for_change(organization=organization, actor_role=actor_role, user_id=user_id)
+    if new_role == OrgRole.OWNER and actor_role != OrgRole.OWNER:
+        raise PermissionDenied("Only owners can make owners.")
+    if new_role != OrgRole.OWNER:
+        _ensure_other_owner(organization=organization, membership=membership)
+    membership.role = new_role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, organization: Organization, actor_role: str, user_id: int) -> None:
+    membership = _membership_for_change(organization=organization, actor_role=actor_role, user_id=user_id)
+    _ensure_other_owner(organization=organization, membership=membership)
+    membership.delete()

@@ -1,0 +1,25 @@
+"""Project host root: what this project is and what the caller may do here."""
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..access import project_access
+from ..permissions import ProjectPermission
+from ..selectors import project_summary
+
+
+class ProjectRootView(APIView):
+    permission_classes = [ProjectPermission]
+
+    def get(self, request: Request) -> Response:
+        access = project_access(request)
+        project = project_summary(project_id=request.tenant.pk)
+        return Response(
+            {
+                "project": project,
+                "role": access.role,
+                "auth": access.via,
+                "capabilities": sorted(access.capabilities),
+            }
+        )

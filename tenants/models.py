@@ -1,0 +1,96 @@
+"""Projects are the tenants: each owns a PostgreSQL schema and a `<slug>.<BASE_DOMAIN>` domain."""
+
+from django.conf import settings
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class ProjectStatus(models.TextChoices):
+    PROVISIONING = "provisioning", "Provisioning"
+    READY = "ready", "Ready"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class ProjectRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+class Project(TenantMixin):
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="projects"
+    )
+    status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.PROVISIONING)
+    suspended_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Provisioning replays the template schema (tenants/provisioning.py); deletion drops it explicitly.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=ProjectStatus.values), name="tenants_project_status"),
+        ]
+        indexes = [models.Index(fields=["status"], name="tenants_project_status_idx")]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Domain(DomainMixin):
+    """A host name routed to a project (`<slug>.<BASE_DOMAIN>`)."""
+
+
+class ProjectMembership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships")
+    role = models.CharField(max_length=16, choices=ProjectRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="tenants_projectmembership_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=ProjectRole.values), name="tenants_membership_role"),
+        ]
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", "Read"
+    READ_WRITE = "read-write", "Read and write"
+    ADMIN = "admin", "Admin"
+
+
+class ApiKey(models.Model):
+    """A project API key. Only `prefix` and the SHA-256 of the secret are stored; the secret is shown once."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=16, choices=ApiKeyScope.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(scope__in=ApiKeyScope.values), name="tenants_apikey_scope"),
+        ]
+
+
+class TemplateSnapshot(models.Model):
+    """The rewritten DDL of the template schema, keyed by the hash of its applied migrations."""
+
+    migrations_hash = models.CharField(max_length=32, unique=True)
+    script = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)

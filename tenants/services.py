@@ -1,0 +1,231 @@
+"""Writes for projects: create (provision), update, suspend/resume, delete, members and API keys.
+
+Callers resolve the project and the actor's role through `selectors.project_get_for_user` first.
+"""
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shared_apps.accounts.models import User
+from shared_apps.accounts.selectors import user_get_by_email
+from shared_apps.foundation.ddl import ddl_block, schema_drop
+from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from shared_apps.organizations.models import Organization
+
+from . import apikeys
+from .models import ApiKey, ApiKeyScope, Domain, Project, ProjectMembership, ProjectRole, ProjectStatus
+from .provisioning import schema_provision, snapshot_current
+from .roles import ORG_ROLE_IMPLIES, RANK, require_capability
+from .routing import project_hosts, routing_invalidate
+
+SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-)){1,38}[a-z0-9]$")
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "app", "www", "static", "media", "mail", "public", "template", "docs", "status", "assets"}
+)
+
+
+def slug_validate(slug: str) -> None:
+    if not SLUG_RE.match(slug) or slug.startswith("pg-"):
+        raise ValidationFailed(
+            "Invalid project slug.",
+            fields={"slug": ["3-40 lower-case letters, digits and single hyphens; starts with a letter."]},
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed("Reserved project slug.", fields={"slug": [f"'{slug}' is reserved."]})
+
+
+def schema_name_for(slug: str) -> str:
+    return slug.replace("-", "_")
+
+
+def project_create(
+    *, user: User, organization: Organization, org_role: str, slug: str, name: str, description: str = ""
+) -> Project:
+    """Create a ready project: row, domain, owner membership and a complete schema, all in one transaction.
+
+    On any failure nothing is left behind (no schema, domain or row). Raises Conflict if the slug is taken.
+    """
+    if org_role not in ORG_ROLE_IMPLIES:
+        raise PermissionDenied("Only organization owners and admins can create projects.")
+    slug_validate(slug)
+    snapshot = snapshot_current()
+    host = f"{slug}.{settings.BASE_DOMAIN}"
+    try:
+        with transaction.atomic():
+            if Project.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=host).exists():
+                raise Conflict(f"Project '{slug}' already exists.", code="SLUG_TAKEN", fields={"slug": ["Taken."]})
+            project = Project(
+                slug=slug,
+                schema_name=schema_name_for(slug),
+                name=name.strip() or slug,
+                description=description,
+                organization=organization,
+                created_by=user,
+                status=ProjectStatus.READY,
+            )
+            project.save()
+            Domain.objects.create(domain=host, tenant=project, is_primary=True)
+            ProjectMembership.objects.create(project=project, user=user, role=ProjectRole.OWNER)
+            schema_provision(schema_name=project.schema_name, snapshot=snapshot)
+            transaction.on_commit(lambda: routing_invalidate(hosts=[host]))
+    except IntegrityError as exc:  # a concurrent create of the same slug / schema
+        raise Conflict(f"Project '{slug}' already exists.", code="SLUG_TAKEN", fields={"slug": ["Taken."]}) from exc
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, actor_role: str, name: str | None, description: str | None) -> Project:
+    require_capability(actor_role, "manage_project", "Only project owners and admins can change the project.")
+    if name is not None:
+        project.name = name.strip() or project.name
+    if description is not None:
+        project.description = description
+    project.save(update_fields=["name", "description", "updated_at"])
+    return project
+
+
+def _status_set(*, project: Project, status: str, reason: str) -> Project:
+    project.status = status
+    project.suspended_reason = reason
+    project.save(update_fields=["status", "suspended_reason", "updated_at"])
+    hosts = project_hosts(project=project)
+    transaction.on_commit(lambda: routing_invalidate(hosts=hosts))
+    return project
+
+
+@transaction.atomic
+def project_suspend(*, project: Project, actor_role: str, reason: str) -> Project:
+    """Suspend: every request to the project's host answers 403 with the reason until resumed."""
+    require_capability(actor_role, "manage_project", "Only project owners and admins can suspend the project.")
+    if project.status != ProjectStatus.READY:
+        raise Conflict(f"Project is {project.status}, not ready.", code="INVALID_STATE")
+    return _status_set(project=project, status=ProjectStatus.SUSPENDED, reason=reason.strip() or "Suspended.")
+
+
+@transaction.atomic
+def project_resume(*, project: Project, actor_role: str) -> Project:
+    require_capability(actor_role, "manage_project", "Only project owners and admins can resume the project.")
+    if project.status != ProjectStatus.SUSPENDED:
+        raise Conflict(f"Project is {project.status}, not suspended.", code="INVALID_STATE")
+    return _status_set(project=project, status=ProjectStatus.READY, reason="")
+
+
+def project_delete(*, project: Project, actor_role: str, confirm: str | None) -> None:
+    """Drop the schema and remove the project, its domains, memberships and keys. `confirm` must be the slug."""
+    require_capability(actor_role, "delete_project", "Only project owners can delete the project.")
+    if confirm != project.slug:
+        raise ValidationFailed(
+            "Deleting a project needs an explicit confirmation.",
+            code="CONFIRMATION_REQUIRED",
+            fields={"confirm": [f"Pass confirm={project.slug} to delete this project and all its data."]},
+        )
+    hosts = project_hosts(project=project)
+    prefixes = list(ApiKey.objects.filter(project=project).values_list("prefix", flat=True))
+    with transaction.atomic():
+        with ddl_block() as cursor:
+            schema_drop(cursor=cursor, schema_name=project.schema_name)
+        ApiKey.objects.filter(project=project).delete()
+        Domain.objects.filter(tenant=project).delete()
+        ProjectMembership.objects.filter(project=project).delete()
+        Project.objects.filter(pk=project.pk).delete()
+        transaction.on_commit(lambda: routing_invalidate(hosts=hosts))
+        transaction.on_commit(lambda: apikeys.cache_forget(prefixes=prefixes))
+
+
+# --- members ----------------------------------------------------------------------------------------------------
+
+
+def _role_validate(role: str) -> ProjectRole:
+    if role not in ProjectRole.values:
+        raise ValidationFailed("Unknown role.", fields={"role": [f"Must be one of: {', '.join(ProjectRole.values)}."]})
+    return ProjectRole(role)
+
+
+def _grant_check(actor_role: str, role: str) -> None:
+    require_capability(actor_role, "manage_project", "Only project owners and admins can manage members.")
+    if RANK[ProjectRole(role)] > RANK[ProjectRole(actor_role)]:
+        raise PermissionDenied("You cannot grant or change a role above your own.")
+
+
+@transaction.atomic
+def project_member_add(*, project: Project, actor_role: str, email: str, role: str) -> ProjectMembership:
+    new_role = _role_validate(role)
+    _grant_check(actor_role, new_role)
+    user = user_get_by_email(email=email)
+    if user is None:
+        raise NotFound("No account with this e-mail.", code="USER_NOT_FOUND", fields={"email": ["Unknown."]})
+    if ProjectMembership.objects.filter(project=project, user=user).exists():
+        raise Conflict("Already a member.", code="ALREADY_MEMBER", fields={"email": ["Already a member."]})
+    return ProjectMembership.objects.create(project=project, user=user, role=new_role)
+
+
+def _member_for_change(*, project: Project, actor_role: str, user_id: int) -> ProjectMembership:
+    membership = ProjectMembership.objects.select_for_update().filter(project=project, user_id=user_id).first()
+    if membership is None:
+        raise NotFound("No such member.", code="MEMBER_NOT_FOUND")
+    _grant_check(actor_role, membership.role)
+    return membership
+
+
+@transaction.atomic
+def project_member_role_change(*, project: Project, actor_role: str, user_id: int, role: str) -> ProjectMembership:
+    new_role = _role_validate(role)
+    _grant_check(actor_role, new_role)
+    membership = _member_for_change(project=project, actor_role=actor_role, user_id=user_id)
+    membership.role = new_role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def project_member_remove(*, project: Project, actor_role: str, user_id: int) -> None:
+    membership = _member_for_change(project=project, actor_role=actor_role, user_id=user_id)
+    membership.delete()
+
+
+# --- API keys ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    key: ApiKey
+    secret: str  # the full key text; shown once, never stored
+
+
+@transaction.atomic
+def api_key_create(*, project: Project, actor_role: str, user: User, name: str, scope: str) -> IssuedApiKey:
+    """Issue a key `nk_<prefix>_<secret>`; only the prefix and SHA-256 of the secret are stored."""
+    require_capability(actor_role, "manage_project", "Only project owners and admins can manage API keys.")
+    if scope not in ApiKeyScope.values:
+        raise ValidationFailed("Unknown scope.", fields={"scope": [f"Must be one of: {', '.join(ApiKeyScope.values)}."]})
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        project=project,
+        name=name.strip() or "API key",
+        prefix=prefix,
+        secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        scope=scope,
+        created_by=user,
+    )
+    return IssuedApiKey(key=key, secret=f"{apikeys.KEY_PREFIX}{prefix}_{secret}")
+
+
+@transaction.atomic
+def api_key_revoke(*, project: Project, actor_role: str, key_id: int) -> ApiKey:
+    require_capability(actor_role, "manage_project", "Only project owners and admins can manage API keys.")
+    key = ApiKey.objects.select_for_update().filter(project=project, pk=key_id).first()
+    if key is None:
+        raise NotFound("No such API key.", code="API_KEY_NOT_FOUND")
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        prefix = key.prefix
+        transaction.on_commit(lambda: apikeys.cache_forget(prefixes=[prefix]))
+    return key
