@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
-from rest_framework.request import Request
+from shared_apps.foundation.api.requests import ProjectRequest
 
 from .apikeys import VerifiedKey
 from .roles import CAPABILITIES, SCOPE_ROLE
 from .selectors import project_role_for_user
+
 
 class ApiKeyPrincipal:
     """`request.user` for API key requests: authenticated, not a platform account."""
@@ -36,7 +37,7 @@ class ProjectAccess:
         return CAPABILITIES[self.role] if self.role else frozenset()
 
 
-def project_access(request: Request) -> ProjectAccess:
+def project_access(request: ProjectRequest) -> ProjectAccess:
     """Resolve (once per request) the caller's role on the request's project."""
     cached: ProjectAccess | None = getattr(request, "_project_access", None)
     if cached is not None:

@@ -22,14 +22,10 @@ class Project(TenantMixin):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=150)
     description = models.TextField(blank=True)
-    organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="projects"
-    )
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="projects")
     status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.PROVISIONING)
     suspended_reason = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +59,9 @@ class ProjectMembership(models.Model):
             models.CheckConstraint(condition=models.Q(role__in=ProjectRole.values), name="tenants_membership_role"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.project_id}:{self.role}"
+
 
 class ApiKeyScope(models.TextChoices):
     READ = "read", "Read"
@@ -87,6 +86,9 @@ class ApiKey(models.Model):
             models.CheckConstraint(condition=models.Q(scope__in=ApiKeyScope.values), name="tenants_apikey_scope"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
 
 class TemplateSnapshot(models.Model):
     """The rewritten DDL of the template schema, keyed by the hash of its applied migrations."""
@@ -94,3 +96,6 @@ class TemplateSnapshot(models.Model):
     migrations_hash = models.CharField(max_length=32, unique=True)
     script = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.migrations_hash

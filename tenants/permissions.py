@@ -18,7 +18,7 @@ class ProjectPermission(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if getattr(request, "tenant", None) is None or not request.user or not request.user.is_authenticated:
             return False
-        access = project_access(request)
+        access = project_access(request)  # type: ignore[arg-type]  # tenant checked above
         if access.role is None:
             self.message = "You are not a member of this project."
             return False

@@ -105,8 +105,24 @@ def _rewrite_dump(dump: str) -> str:
         line = line.replace("set_config('search_path', '', false)", "set_config('search_path', '', true)")
         if "search_path" in line and "set_config" not in line and "SET LOCAL search_path" not in line:
             raise RuntimeError(f"Refusing a template that changes search_path: {stripped[:200]}")
-        statements.append(qualifier.sub(f"{PLACEHOLDER}.", line))
+        statements.append(_rewrite_qualifiers(line, qualifier))
     return "\n".join(statements)
+
+
+_STRING = re.compile(r"'(?:[^']|'')*'(::regclass)?")
+
+
+def _rewrite_qualifiers(line: str, qualifier: re.Pattern[str]) -> str:
+    """Rewrite template qualifiers outside string literals, and inside `'...'::regclass` (sequence defaults)."""
+    out: list[str] = []
+    position = 0
+    for match in _STRING.finditer(line):
+        out.append(qualifier.sub(f"{PLACEHOLDER}.", line[position : match.start()]))
+        literal = match.group(0)
+        out.append(qualifier.sub(f"{PLACEHOLDER}.", literal) if match.group(1) else literal)
+        position = match.end()
+    out.append(qualifier.sub(f"{PLACEHOLDER}.", line[position:]))
+    return "".join(out)
 
 
 def _seed_statements() -> str:
@@ -130,9 +146,7 @@ def _seed_statements() -> str:
         cursor.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = %s ORDER BY 1", [template_schema()])
         for (sequence,) in cursor.fetchall():
             literal = f"{PLACEHOLDER}.{quote(sequence)}"
-            parts.append(
-                f"SELECT setval('{literal}', last_value, is_called) FROM {tpl}.{quote(sequence)};"
-            )
+            parts.append(f"SELECT setval('{literal}', last_value, is_called) FROM {tpl}.{quote(sequence)};")
     return "\n".join(parts)
 
 

@@ -4,7 +4,7 @@ from shared_apps.foundation.exceptions import PermissionDenied
 
 from .models import ApiKeyScope, ProjectRole
 
-RANK = {ProjectRole.VIEWER: 1, ProjectRole.EDITOR: 2, ProjectRole.ADMIN: 3, ProjectRole.OWNER: 4}
+RANK: dict[str, int] = {ProjectRole.VIEWER: 1, ProjectRole.EDITOR: 2, ProjectRole.ADMIN: 3, ProjectRole.OWNER: 4}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     ProjectRole.VIEWER: frozenset({"read"}),
@@ -14,9 +14,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 # Organization owners/admins hold that role on every project of the organization.
-ORG_ROLE_IMPLIES = {"owner": ProjectRole.OWNER, "admin": ProjectRole.ADMIN}
+ORG_ROLE_IMPLIES: dict[str, str] = {"owner": ProjectRole.OWNER, "admin": ProjectRole.ADMIN}
 
-SCOPE_ROLE = {
+SCOPE_ROLE: dict[str, str] = {
     ApiKeyScope.READ: ProjectRole.VIEWER,
     ApiKeyScope.READ_WRITE: ProjectRole.EDITOR,
     ApiKeyScope.ADMIN: ProjectRole.ADMIN,

@@ -56,7 +56,14 @@ def route_for_host(host: str) -> Route | None:
     activate(None)  # the lookup reads public tables only
     row = (
         Domain.objects.filter(domain=host)
-        .values("tenant_id", "tenant__organization_id", "tenant__slug", "tenant__schema_name", "tenant__status", "tenant__suspended_reason")
+        .values(
+            "tenant_id",
+            "tenant__organization_id",
+            "tenant__slug",
+            "tenant__schema_name",
+            "tenant__status",
+            "tenant__suspended_reason",
+        )
         .first()
     )
     if row is None:

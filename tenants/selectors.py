@@ -25,9 +25,7 @@ def project_role_for_user(*, project_id: int, organization_id: int | None, user:
     """The user's effective role on a project, or None."""
     explicit = ProjectMembership.objects.filter(project_id=project_id, user=user).values_list("role", flat=True)
     org_filter = Q(user=user) & (
-        Q(organization_id=organization_id)
-        if organization_id is not None
-        else Q(organization__projects__id=project_id)
+        Q(organization_id=organization_id) if organization_id is not None else Q(organization__projects__id=project_id)
     )
     org_role = Membership.objects.filter(org_filter).values_list("role", flat=True).first()
     return strongest(explicit.first(), ORG_ROLE_IMPLIES.get(org_role or ""))

@@ -16,6 +16,7 @@ from shared_apps.accounts.models import User
 from shared_apps.accounts.selectors import user_get_by_email
 from shared_apps.foundation.ddl import ddl_block, schema_drop
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from shared_apps.foundation.schemas import in_public
 from shared_apps.organizations.models import Organization
 
 from . import apikeys
@@ -57,7 +58,7 @@ def project_create(
     snapshot = snapshot_current()
     host = f"{slug}.{settings.BASE_DOMAIN}"
     try:
-        with transaction.atomic():
+        with in_public(), transaction.atomic():
             if Project.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=host).exists():
                 raise Conflict(f"Project '{slug}' already exists.", code="SLUG_TAKEN", fields={"slug": ["Taken."]})
             project = Project(
@@ -127,7 +128,7 @@ def project_delete(*, project: Project, actor_role: str, confirm: str | None) ->
         )
     hosts = project_hosts(project=project)
     prefixes = list(ApiKey.objects.filter(project=project).values_list("prefix", flat=True))
-    with transaction.atomic():
+    with in_public(), transaction.atomic():
         with ddl_block() as cursor:
             schema_drop(cursor=cursor, schema_name=project.schema_name)
         ApiKey.objects.filter(project=project).delete()
@@ -203,7 +204,9 @@ def api_key_create(*, project: Project, actor_role: str, user: User, name: str, 
     """Issue a key `nk_<prefix>_<secret>`; only the prefix and SHA-256 of the secret are stored."""
     require_capability(actor_role, "manage_project", "Only project owners and admins can manage API keys.")
     if scope not in ApiKeyScope.values:
-        raise ValidationFailed("Unknown scope.", fields={"scope": [f"Must be one of: {', '.join(ApiKeyScope.values)}."]})
+        raise ValidationFailed(
+            "Unknown scope.", fields={"scope": [f"Must be one of: {', '.join(ApiKeyScope.values)}."]}
+        )
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = ApiKey.objects.create(

@@ -67,7 +67,7 @@ def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 def _drf_code(exc: drf.APIException) -> str:
     for cls in type(exc).__mro__:
         if cls in DRF_CODES:
-            return DRF_CODES[cls]  # type: ignore[index]
+            return DRF_CODES[cls]
     return str(getattr(exc, "default_code", "error")).upper()
 
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection as _connection
 from django_tenants.utils import get_public_schema_name, schema_context
+
+connection: Any = _connection  # django-tenants' DatabaseWrapper (schema_name, tenant, set_tenant, ...)
 
 
 def current_schema() -> str:

@@ -18,9 +18,7 @@ def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
 
 def organization_get_for_user(*, user: User, slug: str) -> tuple[Organization, str]:
     """The organization and the caller's role in it; NotFound when it does not exist or the caller is no member."""
-    membership = (
-        Membership.objects.filter(user=user, organization__slug=slug).select_related("organization").first()
-    )
+    membership = Membership.objects.filter(user=user, organization__slug=slug).select_related("organization").first()
     if membership is None:
         raise NotFound(f"Organization '{slug}' not found.", code="ORGANIZATION_NOT_FOUND")
     return membership.organization, membership.role

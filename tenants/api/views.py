@@ -1,11 +1,11 @@
 """Platform API (base domain): projects, their members and API keys."""
 
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.foundation.api.inputs import validated
+from shared_apps.foundation.api.requests import AuthedRequest
 from shared_apps.organizations.selectors import organization_get_for_user
 
 from .. import services
@@ -24,11 +24,11 @@ from .serializers import (
 
 
 class ProjectListView(APIView):
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         projects = project_list_for_user(user=request.user)
         return Response({"results": [project_data(p, None) for p in projects]})
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = validated(ProjectCreateInput, request.data)
         organization, org_role = organization_get_for_user(user=request.user, slug=data.pop("organization"))
         project = services.project_create(user=request.user, organization=organization, org_role=org_role, **data)
@@ -36,11 +36,11 @@ class ProjectListView(APIView):
 
 
 class ProjectDetailView(APIView):
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         return Response(project_data(project, role))
 
-    def patch(self, request: Request, slug: str) -> Response:
+    def patch(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(ProjectUpdateInput, request.data)
         project = services.project_update(
@@ -48,7 +48,7 @@ class ProjectDetailView(APIView):
         )
         return Response(project_data(project, role))
 
-    def delete(self, request: Request, slug: str) -> Response:
+    def delete(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         confirm = request.query_params.get("confirm")
         services.project_delete(project=project, actor_role=role, confirm=confirm)
@@ -56,7 +56,7 @@ class ProjectDetailView(APIView):
 
 
 class ProjectSuspendView(APIView):
-    def post(self, request: Request, slug: str) -> Response:
+    def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(SuspendInput, request.data)
         project = services.project_suspend(project=project, actor_role=role, reason=data["reason"])
@@ -64,18 +64,18 @@ class ProjectSuspendView(APIView):
 
 
 class ProjectResumeView(APIView):
-    def post(self, request: Request, slug: str) -> Response:
+    def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         project = services.project_resume(project=project, actor_role=role)
         return Response(project_data(project, role))
 
 
 class ProjectMemberListView(APIView):
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: AuthedRequest, slug: str) -> Response:
         project, _ = project_get_for_user(user=request.user, slug=slug)
         return Response({"results": [project_member_data(m) for m in project_member_list(project=project)]})
 
-    def post(self, request: Request, slug: str) -> Response:
+    def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(MemberInput, request.data)
         membership = services.project_member_add(project=project, actor_role=role, **data)
@@ -83,7 +83,7 @@ class ProjectMemberListView(APIView):
 
 
 class ProjectMemberDetailView(APIView):
-    def patch(self, request: Request, slug: str, user_id: int) -> Response:
+    def patch(self, request: AuthedRequest, slug: str, user_id: int) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(RoleInput, request.data)
         membership = services.project_member_role_change(
@@ -91,19 +91,19 @@ class ProjectMemberDetailView(APIView):
         )
         return Response(project_member_data(membership))
 
-    def delete(self, request: Request, slug: str, user_id: int) -> Response:
+    def delete(self, request: AuthedRequest, slug: str, user_id: int) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         services.project_member_remove(project=project, actor_role=role, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ApiKeyListView(APIView):
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         keys = api_key_list(project=project, actor_role=role)
         return Response({"results": [api_key_data(k) for k in keys]})
 
-    def post(self, request: Request, slug: str) -> Response:
+    def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(ApiKeyInput, request.data)
         issued = services.api_key_create(project=project, actor_role=role, user=request.user, **data)
@@ -112,7 +112,7 @@ class ApiKeyListView(APIView):
 
 
 class ApiKeyDetailView(APIView):
-    def delete(self, request: Request, slug: str, key_id: int) -> Response:
+    def delete(self, request: AuthedRequest, slug: str, key_id: int) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         services.api_key_revoke(project=project, actor_role=role, key_id=key_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

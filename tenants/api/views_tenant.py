@@ -1,8 +1,9 @@
 """Project host root: what this project is and what the caller may do here."""
 
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from shared_apps.foundation.api.requests import ProjectRequest
 
 from ..access import project_access
 from ..permissions import ProjectPermission
@@ -12,7 +13,7 @@ from ..selectors import project_summary
 class ProjectRootView(APIView):
     permission_classes = [ProjectPermission]
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: ProjectRequest) -> Response:
         access = project_access(request)
         project = project_summary(project_id=request.tenant.pk)
         return Response(

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from shared_apps.foundation.api.requests import AuthedRequest
 from shared_apps.organizations.selectors import membership_list_for_user
 
 from ..services import user_create
@@ -32,7 +33,7 @@ class MeView(APIView):
 
     authentication_classes = [JWTAuthentication]
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         memberships = [
             {"organization": m.organization.slug, "name": m.organization.name, "role": m.role}
             for m in membership_list_for_user(user=request.user)

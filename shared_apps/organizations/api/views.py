@@ -1,9 +1,9 @@
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.foundation.api.inputs import validated
+from shared_apps.foundation.api.requests import AuthedRequest
 
 from .. import services
 from ..selectors import member_list, membership_list_for_user, organization_get_for_user
@@ -18,21 +18,21 @@ from .serializers import (
 
 
 class OrganizationListView(APIView):
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         memberships = membership_list_for_user(user=request.user)
         return Response({"results": [organization_data(m.organization, m.role) for m in memberships]})
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         organization = services.organization_create(user=request.user, **validated(OrganizationInput, request.data))
         return Response(organization_data(organization, "owner"), status=status.HTTP_201_CREATED)
 
 
 class OrganizationDetailView(APIView):
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: AuthedRequest, slug: str) -> Response:
         organization, role = organization_get_for_user(user=request.user, slug=slug)
         return Response(organization_data(organization, role))
 
-    def patch(self, request: Request, slug: str) -> Response:
+    def patch(self, request: AuthedRequest, slug: str) -> Response:
         organization, role = organization_get_for_user(user=request.user, slug=slug)
         data = validated(OrganizationUpdateInput, request.data)
         organization = services.organization_update(organization=organization, actor_role=role, name=data["name"])
@@ -40,18 +40,20 @@ class OrganizationDetailView(APIView):
 
 
 class MemberListView(APIView):
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: AuthedRequest, slug: str) -> Response:
         organization, _ = organization_get_for_user(user=request.user, slug=slug)
         return Response({"results": [member_data(m) for m in member_list(organization=organization)]})
 
-    def post(self, request: Request, slug: str) -> Response:
+    def post(self, request: AuthedRequest, slug: str) -> Response:
         organization, role = organization_get_for_user(user=request.user, slug=slug)
-        membership = services.member_add(organization=organization, actor_role=role, **validated(MemberInput, request.data))
+        membership = services.member_add(
+            organization=organization, actor_role=role, **validated(MemberInput, request.data)
+        )
         return Response(member_data(membership), status=status.HTTP_201_CREATED)
 
 
 class MemberDetailView(APIView):
-    def patch(self, request: Request, slug: str, user_id: int) -> Response:
+    def patch(self, request: AuthedRequest, slug: str, user_id: int) -> Response:
         organization, role = organization_get_for_user(user=request.user, slug=slug)
         data = validated(RoleInput, request.data)
         membership = services.member_role_change(
@@ -59,7 +61,7 @@ class MemberDetailView(APIView):
         )
         return Response(member_data(membership))
 
-    def delete(self, request: Request, slug: str, user_id: int) -> Response:
+    def delete(self, request: AuthedRequest, slug: str, user_id: int) -> Response:
         organization, role = organization_get_for_user(user=request.user, slug=slug)
         services.member_remove(organization=organization, actor_role=role, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,144 @@
+"""Shared fixtures: an HTTP client bound to a host and a credential, and users/organizations/projects made through
+the public services (the API itself is exercised by the tests)."""
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client, TestCase
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from shared_apps.accounts.models import User
+from shared_apps.accounts.services import user_create
+from shared_apps.foundation.schemas import activate
+from shared_apps.organizations.models import Organization
+from shared_apps.organizations.services import organization_create
+from tenants.models import Project
+from tenants.services import api_key_create, project_create
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery-9"
+
+
+class Api:
+    """A JSON client for one host, optionally with a bearer token or an API key."""
+
+    def __init__(self, host: str, *, token: str | None = None, api_key: str | None = None) -> None:
+        self.host = host
+        self.client = Client()
+        self.headers: dict[str, str] = {}
+        if token:
+            self.headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        if api_key:
+            self.headers["HTTP_X_API_KEY"] = api_key
+
+    def _call(self, method: str, path: str, data: Any = None, **extra: Any) -> Any:
+        kwargs: dict[str, Any] = {"HTTP_HOST": self.host, **self.headers, **extra}
+        if data is not None:
+            kwargs["data"] = data
+            kwargs["content_type"] = "application/json"
+        # Each request runs its on_commit callbacks as a real commit would (the test transaction never commits).
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return getattr(self.client, method)(path, **kwargs)
+
+    def get(self, path: str, **extra: Any) -> Any:
+        return self._call("get", path, **extra)
+
+    def post(self, path: str, data: Any = None, **extra: Any) -> Any:
+        return self._call("post", path, data if data is not None else {}, **extra)
+
+    def patch(self, path: str, data: Any = None, **extra: Any) -> Any:
+        return self._call("patch", path, data if data is not None else {}, **extra)
+
+    def delete(self, path: str, **extra: Any) -> Any:
+        return self._call("delete", path, **extra)
+
+
+def token_for(user: User) -> str:
+    return str(RefreshToken.for_user(user).access_token)
+
+
+def project_host(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+@pytest.fixture(autouse=True)
+def _public_schema() -> None:
+    """Each test starts on the public schema, as each request does after routing."""
+    activate(None)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    """Routing and key caches live in Redis, outside the test transaction: wipe this run's keys around each test."""
+    for alias in ("default", "platform"):
+        caches[alias].delete_pattern("*")  # type: ignore[attr-defined]
+    yield
+    for alias in ("default", "platform"):
+        caches[alias].delete_pattern("*")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def make_user(db: None) -> Any:
+    def make(email: str | None = None, name: str = "") -> User:
+        return user_create(email=email or f"user{next(_seq)}@example.com", password=PASSWORD, name=name)
+
+    return make
+
+
+@pytest.fixture
+def make_org(db: None) -> Any:
+    def make(owner: User, slug: str | None = None) -> Organization:
+        return organization_create(user=owner, slug=slug or f"org-{next(_seq)}", name="Org")
+
+    return make
+
+
+@pytest.fixture
+def make_project(db: None, make_org: Any) -> Any:
+    def make(owner: User, slug: str | None = None, organization: Organization | None = None) -> Project:
+        org = organization or make_org(owner)
+        return project_create(
+            user=owner, organization=org, org_role="owner", slug=slug or f"proj-{next(_seq)}", name="Project"
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_api_key(db: None) -> Any:
+    def make(project: Project, scope: str = "read-write") -> str:
+        return api_key_create(project=project, actor_role="owner", user=None, name="k", scope=scope).secret  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user: Any) -> User:
+    return make_user(email="owner@example.com", name="Owner")
+
+
+@pytest.fixture
+def platform_api() -> Any:
+    def make(user: User | None = None) -> Api:
+        return Api(settings.BASE_DOMAIN, token=token_for(user) if user else None)
+
+    return make
+
+
+@pytest.fixture
+def project_api() -> Any:
+    def make(project: Project, *, user: User | None = None, api_key: str | None = None) -> Api:
+        return Api(project_host(project.slug), token=token_for(user) if user else None, api_key=api_key)
+
+    return make
+
+
+def schema_exists(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
+        return cursor.fetchone() is not None

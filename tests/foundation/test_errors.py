@@ -1,0 +1,36 @@
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.django_db
+def test_unknown_route_is_json_404_in_the_error_shape(platform_api: Any) -> None:
+    response = platform_api().get("/no/such/path/")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "NOT_FOUND", "message": "No route for /no/such/path/.", "fields": {}}}
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_400_in_the_error_shape(platform_api: Any) -> None:
+    api = platform_api()
+    response = api.client.post(
+        "/api/v1/auth/register/", data="{not json", content_type="application/json", HTTP_HOST=api.host
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "MALFORMED_REQUEST"
+
+
+@pytest.mark.django_db
+def test_missing_credentials_is_401_in_the_error_shape(platform_api: Any) -> None:
+    response = platform_api().get("/api/v1/auth/me/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "NOT_AUTHENTICATED"
+
+
+@pytest.mark.django_db
+def test_garbage_token_is_401_token_invalid(platform_api: Any) -> None:
+    api = platform_api()
+    api.headers["HTTP_AUTHORIZATION"] = "Bearer not-a-token"
+    response = api.get("/api/v1/auth/me/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "TOKEN_INVALID"
