@@ -9,10 +9,12 @@ urlpatterns = [
     path("api/v1/organizations/", include("shared_apps.organizations.api.urls")),
     path("api/v1/projects/", include("tenants.api.urls")),
     path("api/v1/foundation/", include("shared_apps.foundation.api.urls")),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="platform-schema"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="nocode.urls_public"), name="platform-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="platform-schema"), name="platform-docs"),
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "shared_apps.foundation.errors.json_bad_request"
+handler403 = "shared_apps.foundation.errors.json_forbidden"
 handler404 = "shared_apps.foundation.errors.json_not_found"
 handler500 = "shared_apps.foundation.errors.json_server_error"

@@ -9,5 +9,7 @@ urlpatterns = [
     path("api/v1/foundation/", include("shared_apps.foundation.api.urls")),
 ]
 
+handler400 = "shared_apps.foundation.errors.json_bad_request"
+handler403 = "shared_apps.foundation.errors.json_forbidden"
 handler404 = "shared_apps.foundation.errors.json_not_found"
 handler500 = "shared_apps.foundation.errors.json_server_error"

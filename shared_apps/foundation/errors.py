@@ -98,6 +98,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return json_error(400, "BAD_REQUEST", "Bad request.")
+
+
+def json_forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return json_error(403, "PERMISSION_DENIED", "Forbidden.")
+
+
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return json_error(404, "NOT_FOUND", f"No route for {request.path}.")
 

@@ -34,3 +34,21 @@ def test_garbage_token_is_401_token_invalid(platform_api: Any) -> None:
     response = api.get("/api/v1/auth/me/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "TOKEN_INVALID"
+
+
+@pytest.mark.django_db
+def test_disallowed_host_is_json_400() -> None:
+    from tests.conftest import Api
+
+    response = Api("evil.example.org").get("/api/v1/")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.django_db
+def test_platform_openapi_document_describes_the_platform_api(platform_api: Any) -> None:
+    response = platform_api().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/projects/" in paths
+    assert "/api/v1/auth/login/" in paths

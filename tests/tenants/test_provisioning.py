@@ -56,7 +56,9 @@ def test_provisioned_schema_is_identical_to_a_migrated_one(owner: Any, make_proj
 def test_first_insert_after_provisioning_does_not_collide(owner: Any, make_project: Any) -> None:
     make_project(owner, slug="fresh")
     with connection.cursor() as cursor:
-        cursor.execute('INSERT INTO "fresh".django_content_type (app_label, model) VALUES (%s, %s) RETURNING id', ["x", "y"])
+        cursor.execute(
+            'INSERT INTO "fresh".django_content_type (app_label, model) VALUES (%s, %s) RETURNING id', ["x", "y"]
+        )
         new_id = cursor.fetchone()[0]
         cursor.execute('SELECT max(id) FROM "nocode_template".django_content_type')
         assert new_id == cursor.fetchone()[0] + 1

@@ -1,0 +1,128 @@
+"""Benchmark: project provisioning time (p50/p95) with 0 and with 1,000 projects present, and the cost of routing.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/nocode_bench .venv/bin/python bench/provisioning.py
+
+Uses its own database (created if missing, dropped with --drop). Results are printed as Markdown for
+docs/benchmarks.md.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "platform")]
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nocode_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nocode.settings.local")
+os.environ.setdefault("CACHE_KEY_PREFIX", "nocode-bench")
+
+
+def _ensure_database() -> None:
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--background", type=int, default=1000)
+    args = parser.parse_args()
+    _ensure_database()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from shared_apps.accounts.selectors import user_get_by_email
+    from shared_apps.accounts.services import user_create
+    from shared_apps.organizations.models import Organization
+    from shared_apps.organizations.services import organization_create
+    from tenants.models import Project
+    from tenants.services import api_key_create, project_create
+
+    call_command("migrate_schemas", interactive=False, verbosity=0)
+    user = user_get_by_email(email="bench@example.com") or user_create(
+        email="bench@example.com", password="bench-password-123"
+    )
+    org = Organization.objects.filter(slug="bench").first() or organization_create(user=user, slug="bench", name="B")
+    run = int(time.time())
+
+    def provision(label: str, count: int) -> list[float]:
+        timings = []
+        for i in range(count):
+            started = time.perf_counter()
+            project_create(user=user, organization=org, org_role="owner", slug=f"b{run}-{label}-{i}", name="b")
+            timings.append((time.perf_counter() - started) * 1000)
+        return timings
+
+    existing = Project.objects.count()
+    rows = []
+    rows.append((existing, provision("a", args.samples)))
+    missing = args.background - Project.objects.count()
+    if missing > 0:
+        provision("fill", missing)
+    rows.append((Project.objects.count(), provision("b", args.samples)))
+
+    print("| projects present | samples | p50 ms | p95 ms | max ms |")
+    print("|---:|---:|---:|---:|---:|")
+    for present, timings in rows:
+        print(
+            f"| {present} | {len(timings)} | {statistics.median(timings):.1f} | {_pct(timings, 0.95):.1f} "
+            f"| {max(timings):.1f} |"
+        )
+
+    # Routing: a warm request to a project host, compared with the same view on the base domain.
+    project = Project.objects.filter(slug__startswith=f"b{run}-b-").first()
+    assert project is not None
+    key = api_key_create(project=project, actor_role="owner", user=user, name="bench", scope="read").secret
+    client = Client()
+    tenant_headers = {"HTTP_HOST": f"{project.slug}.localhost", "HTTP_X_API_KEY": key}
+    public_headers = {"HTTP_HOST": "localhost"}
+    path = "/api/v1/foundation/health/"
+    for headers in (tenant_headers, public_headers):
+        for _ in range(50):
+            client.get(path, **headers)
+
+    def timed(headers: dict[str, str], n: int = 2000) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            client.get(path, **headers)
+        return (time.perf_counter() - started) / n * 1e6
+
+    tenant_us, public_us = timed(tenant_headers), timed(public_headers)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/", **tenant_headers)
+    print()
+    print("| routing (warm, in-process, health endpoint) | value |")
+    print("|---|---:|")
+    print(f"| project host request | {tenant_us:.0f} µs |")
+    print(f"| base domain request | {public_us:.0f} µs |")
+    print(f"| added by routing to a project | {tenant_us - public_us:.0f} µs |")
+    print(f"| SQL statements of a warm `GET /api/v1/` on a project host | {len(queries.captured_queries)} |")
+    routing = sum(
+        1
+        for q in queries.captured_queries
+        if "tenants_domain" in q["sql"] or "tenants_apikey" in q["sql"] or "search_path" in q["sql"]
+    )
+    print(f"| of which routing/key lookups or SET search_path | {routing} |")
+
+
+if __name__ == "__main__":
+    main()
