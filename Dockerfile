@@ -47,8 +47,8 @@ COPY tenant_apps/ /app/tenant_apps/
 COPY manage.py /app/manage.py
 COPY compose/scripts/ /app/compose/scripts/
 RUN chmod 0755 /app/compose/scripts/*.sh \
-    && mkdir -p /app/media /app/staticfiles /app/logs /app/var \
-    && chown app:app /app/media /app/staticfiles /app/logs /app/var
+    && mkdir -p /app/media /app/staticfiles /app/logs /app/var /app/metrics \
+    && chown app:app /app/media /app/staticfiles /app/logs /app/var /app/metrics
 
 # Numeric uid:gid of `app`, so orchestrators (Kubernetes runAsNonRoot) can verify the image does not run as root.
 USER 10001:10001

@@ -45,6 +45,10 @@ def ensure_virtualenv() -> None:
 def main() -> None:
     ensure_virtualenv()
     sys.path[:0] = [str(REPO_DIR), str(REPO_DIR / "platform")]
+    if len(sys.argv) > 1 and sys.argv[1] in ("up", "test"):
+        from devstack.cli import main as devstack_main
+
+        sys.exit(devstack_main(sys.argv[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nocode.settings.local")
     from django.core.management import execute_from_command_line
 

@@ -28,7 +28,7 @@ class ProjectRoutingMiddleware:
         host = host.lower()
         if host in self.public_hosts:
             activate(None)
-            request.tenant = None  # type: ignore[attr-defined]
+            # No `request.tenant` on public hosts (django-tenants' admin templates test its absence).
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return self.get_response(request)

@@ -25,6 +25,8 @@ class Project(TenantMixin):
     organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="projects")
     status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.PROVISIONING)
     suspended_reason = models.CharField(max_length=300, blank=True)
+    # Browser origins (`scheme://host[:port]`) allowed to call this project's host cross-origin (tenants/cors.py).
+    cors_allowed_origins = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -99,3 +101,25 @@ class TemplateSnapshot(models.Model):
 
     def __str__(self) -> str:
         return self.migrations_hash
+
+
+class FanoutRun(models.Model):
+    """One run of a per-project periodic job, dispatched slot by slot over `window_minutes` by the tick task."""
+
+    job = models.CharField(max_length=64)
+    scheduled_for = models.DateTimeField()
+    window_minutes = models.PositiveIntegerField()
+    slots_done = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "scheduled_for"], name="tenants_fanoutrun_once")]
+        indexes = [
+            models.Index(
+                fields=["scheduled_for"], name="tenants_fanoutrun_open_idx", condition=models.Q(finished_at=None)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.scheduled_for:%Y-%m-%d %H:%M}"

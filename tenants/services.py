@@ -19,7 +19,7 @@ from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDeni
 from shared_apps.foundation.schemas import in_public
 from shared_apps.organizations.models import Organization
 
-from . import apikeys
+from . import apikeys, cors
 from .models import ApiKey, ApiKeyScope, Domain, Project, ProjectMembership, ProjectRole, ProjectStatus
 from .provisioning import schema_provision, snapshot_current
 from .roles import ORG_ROLE_IMPLIES, RANK, require_capability
@@ -81,13 +81,26 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, project: Project, actor_role: str, name: str | None, description: str | None) -> Project:
+def project_update(
+    *,
+    project: Project,
+    actor_role: str,
+    name: str | None,
+    description: str | None,
+    cors_allowed_origins: list[str] | None = None,
+) -> Project:
+    """Change name, description and/or the CORS origins (validated as `scheme://host[:port]`; None = unchanged)."""
     require_capability(actor_role, "manage_project", "Only project owners and admins can change the project.")
+    origins = cors.origins_validate(cors_allowed_origins) if cors_allowed_origins is not None else None
     if name is not None:
         project.name = name.strip() or project.name
     if description is not None:
         project.description = description
-    project.save(update_fields=["name", "description", "updated_at"])
+    if origins is not None:
+        project.cors_allowed_origins = origins
+        project_id = project.pk
+        transaction.on_commit(lambda: cors.cors_forget(project_id=project_id))
+    project.save(update_fields=["name", "description", "cors_allowed_origins", "updated_at"])
     return project
 
 

@@ -72,6 +72,26 @@ def _public_schema() -> None:
     activate(None)
 
 
+def _uses_real_transactions(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.fixture(autouse=True)
+def _drop_committed_schemas(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
+    """Tests with real commits leave project schemas behind (the flush only empties public tables): drop them."""
+    yield
+    if not _uses_real_transactions(request):
+        return
+    keep = {"public", "information_schema", settings.TENANT_TEMPLATE_SCHEMA}
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        activate(None)
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%'")
+        for (name,) in cursor.fetchall():
+            if name not in keep:
+                cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     """Routing and key caches live in Redis, outside the test transaction: wipe this run's keys around each test."""

@@ -8,10 +8,13 @@ urlpatterns = [
     path("api/v1/auth/", include("shared_apps.accounts.api.urls")),
     path("api/v1/organizations/", include("shared_apps.organizations.api.urls")),
     path("api/v1/projects/", include("tenants.api.urls")),
+    path("api/v1/projects/<slug:slug>/backups/", include("shared_apps.backups.api.urls")),
     path("api/v1/foundation/", include("shared_apps.foundation.api.urls")),
+    path("api/v1/analytics/", include("shared_apps.analytics.api.urls_public")),
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="nocode.urls_public"), name="platform-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="platform-schema"), name="platform-docs"),
     path("admin/", admin.site.urls),
+    path("", include("shared_apps.observability.api.urls")),
 ]
 
 handler400 = "shared_apps.foundation.errors.json_bad_request"

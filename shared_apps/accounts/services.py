@@ -31,3 +31,13 @@ def user_create(*, email: str, password: str, name: str = "", is_staff: bool = F
     user.set_password(password)
     user.save()
     return user
+
+
+def user_register(*, email: str, password: str, name: str = "") -> User:
+    """Create an account and send the welcome e-mail once the account is committed."""
+    from .tasks import send_welcome_email
+
+    with transaction.atomic():
+        user = user_create(email=email, password=password, name=name)
+        transaction.on_commit(lambda: send_welcome_email.delay(user.pk))
+    return user

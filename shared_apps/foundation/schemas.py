@@ -14,6 +14,10 @@ from django_tenants.utils import get_public_schema_name, schema_context
 connection: Any = _connection  # django-tenants' DatabaseWrapper (schema_name, tenant, set_tenant, ...)
 
 
+def _quote_path_entry(schema_name: str) -> str:
+    return '"' + schema_name.replace('"', '""') + '"'
+
+
 def current_schema() -> str:
     return str(connection.schema_name)
 
@@ -42,3 +46,22 @@ def in_schema(schema_name: str) -> Iterator[None]:
 def in_public() -> Iterator[None]:
     with schema_context(get_public_schema_name()):
         yield
+
+
+@contextmanager
+def search_path_local(schema_name: str) -> Iterator[None]:
+    """Inside the caller's transaction, resolve unqualified names in `schema_name` alone (not public).
+
+    For catalog work on one schema (backup DDL extraction and replay): PostgreSQL's deparsers then print that
+    schema's names unqualified. The previous search_path is restored on exit; on an exception the caller's
+    transaction or savepoint rolls back, which reverts the setting too.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("search_path_local needs a transaction.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('search_path')")
+        previous = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('search_path', %s, true)", [_quote_path_entry(schema_name)])
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('search_path', %s, true)", [previous])

@@ -16,6 +16,7 @@ class ProjectCreateInput(serializers.Serializer):
 class ProjectUpdateInput(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    cors_allowed_origins = serializers.ListField(child=serializers.CharField(max_length=255), required=False)
 
 
 class SuspendInput(serializers.Serializer):
@@ -44,6 +45,7 @@ def project_data(project: Project, role: str | None) -> dict[str, Any]:
         "organization": project.organization.slug,
         "status": project.status,
         "suspended_reason": project.suspended_reason,
+        "cors_allowed_origins": project.cors_allowed_origins,
         "schema": project.schema_name,
         "url": f"http://{project.slug}.{settings.BASE_DOMAIN}/api/v1/",
         "created_at": project.created_at,

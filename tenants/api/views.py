@@ -44,7 +44,11 @@ class ProjectDetailView(APIView):
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(ProjectUpdateInput, request.data)
         project = services.project_update(
-            project=project, actor_role=role, name=data.get("name"), description=data.get("description")
+            project=project,
+            actor_role=role,
+            name=data.get("name"),
+            description=data.get("description"),
+            cors_allowed_origins=data.get("cors_allowed_origins"),
         )
         return Response(project_data(project, role))
 

@@ -68,3 +68,19 @@ def test_login_with_wrong_password_is_401(platform_api: Any, make_user: Any) -> 
     response = platform_api().post("/api/v1/auth/login/", {"email": "bob@example.com", "password": "wrong-password"})
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "AUTHENTICATION_FAILED"
+
+
+@pytest.mark.django_db
+def test_registration_sends_a_welcome_email_after_commit(platform_api: Any, mailoutbox: Any) -> None:
+    response = platform_api().post(
+        "/api/v1/auth/register/", {"email": "grace@example.com", "password": "compiler-pioneer-1952", "name": "Grace"}
+    )
+    assert response.status_code == 201
+    assert [(m.to, m.subject) for m in mailoutbox] == [(["grace@example.com"], "Welcome to NoCode Backend")]
+    assert "Hello Grace" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_rejected_registration_sends_no_email(platform_api: Any, mailoutbox: Any) -> None:
+    assert platform_api().post("/api/v1/auth/register/", {"email": "x@example.com", "password": "1"}).status_code == 400
+    assert mailoutbox == []

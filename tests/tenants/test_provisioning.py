@@ -1,5 +1,6 @@
 """Provisioning by template replay: identical to a migrated schema, fast, and all-or-nothing."""
 
+import re
 from typing import Any
 
 import pytest
@@ -25,12 +26,20 @@ CATALOG_QUERIES = {
 }
 
 
+def _canonical(value: Any) -> str:
+    """Casts and parentheses dropped: PostgreSQL re-deparses a replayed CHECK (`x IN (...)`) with casts moved."""
+    return re.sub(r"::[a-z ]+(\[\])?|[()\s]", "", str(value))
+
+
 def _catalog(schema: str) -> dict[str, list[tuple[Any, ...]]]:
     result = {}
     with connection.cursor() as cursor:
         for name, sql in CATALOG_QUERIES.items():
             cursor.execute(sql, [schema])
-            rows = [tuple(str(v).replace(f"{schema}.", "S.").replace(f'"{schema}".', "S.") for v in r) for r in cursor]
+            rows = [
+                tuple(_canonical(str(v).replace(f"{schema}.", "S.").replace(f'"{schema}".', "S.")) for v in r)
+                for r in cursor
+            ]
             result[name] = rows
         cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY app, name')
         result["migrations"] = cursor.fetchall()

@@ -4,6 +4,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
+
+from shared_apps.observability.logs import logging_config
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 PLATFORM_DIR = REPO_DIR / "platform"
@@ -26,8 +29,12 @@ SHARED_APPS = [
     "tenants",  # before django_tenants: its migrate/migrate_schemas commands take precedence
     "django_tenants",
     "shared_apps.foundation",
+    "shared_apps.observability",
     "shared_apps.accounts",
     "shared_apps.organizations",
+    "shared_apps.backups",
+    "shared_apps.operations",
+    "shared_apps.analytics",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -42,7 +49,9 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
-    "django_celery_beat",
+    "tenant_apps.jobs",
+    "tenant_apps.data_schemas",
+    "tenant_apps.records",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -60,8 +69,14 @@ PUBLIC_SCHEMA_URLCONF = "nocode.urls_public"
 
 MIDDLEWARE = [
     "tenants.middleware.ProjectRoutingMiddleware",
+    # Request id, access log line, HTTP metrics: sees every response produced below.
+    "shared_apps.observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # After CORS and security headers so 429/413 answers carry them too.
+    "tenants.ratelimit.ProjectRateLimitMiddleware",
+    "shared_apps.analytics.middleware.UsageCountingMiddleware",
+    "shared_apps.foundation.bodylimit.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,6 +140,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "shared_apps.foundation.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["tenants.ratelimit.ApiKeyRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -151,9 +167,19 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# One DatabaseScheduler over public: per-project user schedules are PeriodicTask rows in public whose headers carry
+# `_schema_name` (tenant-schemas-celery switches the worker to it). TenantAwareDatabaseScheduler was rejected: it
+# queries every tenant schema at each sync (O(projects) statements every few seconds). See docs/async.md.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# A worker started without -Q consumes both; the fan-out publishers can also get a dedicated worker (-Q fanout).
+CELERY_TASK_QUEUES = (Queue("default"), Queue("fanout"))
+CELERY_TASK_ROUTES = {"tenants.tasks.fanout_*": {"queue": "fanout"}}
 CELERY_TIMEZONE = "UTC"
+
+# --- e-mail: console locally; production sets EMAIL_URL (smtp+tls://user:pass@host:587) --------------------
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"NoCode Backend <noreply@{BASE_DOMAIN}>")
 
 # --- i18n, static, media ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -164,6 +190,25 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(REPO_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+
+# --- project backups (docs/backup.md) ---------------------------------------------------------------
+NOCODE_BACKUP_DIR = Path(env("NOCODE_BACKUP_DIR", default=str(VAR_DIR / "backups")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # A local directory by default; any Django storage backend (e.g. django-storages' S3) via these two variables.
+    "backups": {
+        "BACKEND": env("NOCODE_BACKUP_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json(
+            "NOCODE_BACKUP_STORAGE_OPTIONS",
+            default={
+                "location": str(NOCODE_BACKUP_DIR),
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            },
+        ),
+    },
+}
 
 TEMPLATES = [
     {
@@ -190,13 +235,42 @@ NOCODE = {
     "ROUTING_CACHE_SECONDS": env.int("NOCODE_ROUTING_CACHE_SECONDS", default=300),
     "DDL_LOCK_TIMEOUT_MS": env.int("NOCODE_DDL_LOCK_TIMEOUT_MS", default=3000),
     "HEALTH_TIMEOUT_SECONDS": env.float("NOCODE_HEALTH_TIMEOUT_SECONDS", default=2.0),
+    # User tables (docs/data-schemas.md) and the records API (docs/records-api.md).
+    "MAX_TABLES_PER_PROJECT": env.int("NOCODE_MAX_TABLES_PER_PROJECT", default=100),
+    "MAX_FIELDS_PER_TABLE": env.int("NOCODE_MAX_FIELDS_PER_TABLE", default=50),
+    "DEFINITIONS_CACHE_SCHEMAS": env.int("NOCODE_DEFINITIONS_CACHE_SCHEMAS", default=512),
+    "DEFINITIONS_MAX_AGE_SECONDS": env.int("NOCODE_DEFINITIONS_MAX_AGE_SECONDS", default=300),
+    "RECORDS_PAGE_SIZE": env.int("NOCODE_RECORDS_PAGE_SIZE", default=50),
+    "RECORDS_MAX_PAGE_SIZE": env.int("NOCODE_RECORDS_MAX_PAGE_SIZE", default=1000),
+    "RECORDS_MAX_BULK": env.int("NOCODE_RECORDS_MAX_BULK", default=1000),
+    "FILE_MAX_BYTES": env.int("NOCODE_FILE_MAX_BYTES", default=10 * 1024 * 1024),
+    # Rate limits (requests per window, 0 = off): every request on a project host, and each API key.
+    "RATE_LIMIT_WINDOW_SECONDS": env.int("NOCODE_RATE_LIMIT_WINDOW_SECONDS", default=60),
+    "RATE_LIMIT_PROJECT": env.int("NOCODE_RATE_LIMIT_PROJECT", default=6000),
+    "RATE_LIMIT_API_KEY": env.int("NOCODE_RATE_LIMIT_API_KEY", default=1200),
+    # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (404 while unset). Per-project request counts
+    # are labelled by hash bucket (this many) or, for the schemas listed, by schema name. docs/observability.md.
+    "METRICS_TOKEN": env("METRICS_TOKEN", default=""),
+    "METRICS_PROJECT_BUCKETS": env.int("NOCODE_METRICS_PROJECT_BUCKETS", default=64),
+    "METRICS_NAMED_PROJECTS": env.list("NOCODE_METRICS_NAMED_PROJECTS", default=[]),
+    # Backups: zlib level of the archive (0 = stored, 1 = fastest ... 9), retention defaults of `tenant_backups --prune`,
+    # and after how long a backup still marked running is considered abandoned (worker killed).
+    "BACKUP_COMPRESSLEVEL": env.int("NOCODE_BACKUP_COMPRESSLEVEL", default=1),
+    "BACKUP_KEEP_DAILY": env.int("NOCODE_BACKUP_KEEP_DAILY", default=7),
+    "BACKUP_KEEP_WEEKLY": env.int("NOCODE_BACKUP_KEEP_WEEKLY", default=4),
+    "BACKUP_STALE_SECONDS": env.int("NOCODE_BACKUP_STALE_SECONDS", default=6 * 3600),
+    # Tasks: bounded retries with countdown = base * 2**retries (capped).
+    "TASK_MAX_RETRIES": env.int("NOCODE_TASK_MAX_RETRIES", default=5),
+    "TASK_RETRY_BASE_SECONDS": env.int("NOCODE_TASK_RETRY_BASE_SECONDS", default=10),
+    "TASK_RETRY_MAX_SECONDS": env.int("NOCODE_TASK_RETRY_MAX_SECONDS", default=600),
+    # Per-project periodic jobs are spread over this many minutes (deterministic per-project slot).
+    "FANOUT_WINDOW_MINUTES": env.int("NOCODE_FANOUT_WINDOW_MINUTES", default=60),
+    "FANOUT_CHUNK_SIZE": env.int("NOCODE_FANOUT_CHUNK_SIZE", default=500),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django_redis": {"level": "ERROR"}},
-}
+from .schedule import CELERY_BEAT_SCHEDULE  # noqa: E402,F401
+
+# Logs: plain text here and in local/test, one JSON object per line in production (LOG_FORMAT=plain|json); every
+# line carries service, request id, schema and user id. See docs/observability.md.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=env("LOG_FORMAT", default="plain"), level=LOG_LEVEL)

@@ -3,12 +3,22 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import CACHES, env
+from .base import CACHES, REDIS_URL, env
+
+
+def _redis_db(url: str, db: int) -> str:
+    base, _, last = url.rstrip("/").rpartition("/")
+    return f"{base}/{db}" if last.isdigit() else f"{url.rstrip('/')}/{db}"
+
 
 SECRET_KEY = env("SECRET_KEY", default="test-only-secret-key-0123456789abcdef0123456789")
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager by default; the real-worker tests turn it off in the test process and start a worker with it False.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+# A separate Redis database for the test broker, so a developer's running worker never takes test messages.
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default=_redis_db(REDIS_URL, 15))
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 _prefix = f"nocode-test-{os.getpid()}"
 CACHES["default"]["KEY_PREFIX"] = _prefix

@@ -9,7 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from shared_apps.foundation.api.requests import AuthedRequest
 from shared_apps.organizations.selectors import membership_list_for_user
 
-from ..services import user_create
+from ..services import user_register
 from .serializers import RegisterInput, UserOutput
 
 
@@ -22,7 +22,7 @@ class RegisterView(APIView):
     def post(self, request: Request) -> Response:
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_create(**data.validated_data)
+        user = user_register(**data.validated_data)
         refresh = RefreshToken.for_user(user)
         body = {"user": UserOutput(user).data, "access": str(refresh.access_token), "refresh": str(refresh)}
         return Response(body, status=status.HTTP_201_CREATED)

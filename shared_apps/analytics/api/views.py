@@ -1,0 +1,36 @@
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.foundation.api.requests import AuthedRequest, ProjectRequest
+from shared_apps.foundation.exceptions import PermissionDenied, ValidationFailed
+from tenants.permissions import ProjectPermission
+
+from ..selectors import usage_for_project, usage_platform_report
+
+MAX_DAYS = 366
+
+
+def _days(request: Request) -> int:
+    raw = request.query_params.get("days", "30")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+        raise ValidationFailed("Invalid days.", fields={"days": [f"A whole number from 1 to {MAX_DAYS}."]})
+    return int(raw)
+
+
+class ProjectUsageView(APIView):
+    """Daily API requests and record writes of this project."""
+
+    permission_classes = [ProjectPermission]
+
+    def get(self, request: ProjectRequest) -> Response:
+        return Response({"results": usage_for_project(project_id=request.tenant.pk, days=_days(request))})
+
+
+class PlatformUsageView(APIView):
+    """Platform-wide usage per day and the busiest projects (staff only)."""
+
+    def get(self, request: AuthedRequest) -> Response:
+        if not request.user.is_staff:
+            raise PermissionDenied("Platform staff only.")
+        return Response(usage_platform_report(days=_days(request)))

@@ -1,0 +1,53 @@
+"""Platform API (base domain): a project's backups, for its owners and admins."""
+
+from pathlib import PurePosixPath
+
+from django.http import FileResponse
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.foundation.api.requests import AuthedRequest
+from shared_apps.foundation.exceptions import Conflict
+from tenants.selectors import project_get_for_user
+
+from .. import services
+from ..models import BackupStatus
+from ..selectors import backup_get_for_project, backup_list_for_project
+from ..storage import backup_storage
+from .serializers import backup_data
+
+
+class BackupListView(APIView):
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        project, role = project_get_for_user(user=request.user, slug=slug)
+        backups = backup_list_for_project(project=project, actor_role=role)
+        return Response({"results": [backup_data(b) for b in backups]})
+
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        project, role = project_get_for_user(user=request.user, slug=slug)
+        backup = services.backup_start(project=project, actor_role=role, user=request.user)
+        return Response(backup_data(backup), status=status.HTTP_202_ACCEPTED)
+
+
+class BackupDetailView(APIView):
+    def get(self, request: AuthedRequest, slug: str, backup_id: int) -> Response:
+        project, role = project_get_for_user(user=request.user, slug=slug)
+        return Response(backup_data(backup_get_for_project(project=project, actor_role=role, backup_id=backup_id)))
+
+
+class BackupDownloadView(APIView):
+    def get(self, request: AuthedRequest, slug: str, backup_id: int) -> FileResponse:
+        project, role = project_get_for_user(user=request.user, slug=slug)
+        backup = backup_get_for_project(project=project, actor_role=role, backup_id=backup_id)
+        if backup.status != BackupStatus.SUCCEEDED:
+            raise Conflict(
+                f"Backup {backup.pk} is {backup.status}; only a finished backup can be downloaded.",
+                code="BACKUP_NOT_READY",
+            )
+        handle = backup_storage().open(backup.storage_key, "rb")
+        response = FileResponse(
+            handle, as_attachment=True, filename=PurePosixPath(backup.storage_key).name, content_type="application/zip"
+        )
+        response["X-Checksum-SHA256"] = backup.sha256
+        return response

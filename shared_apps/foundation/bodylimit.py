@@ -1,0 +1,40 @@
+"""Request body limit: a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE is refused with a JSON 413 before it is read.
+
+Django enforces that setting only when `request.body`/`request.POST` is read; DRF's parsers read the stream
+directly, so without this check a JSON body of any size (up to nginx's client_max_body_size) would be parsed.
+Multipart bodies are left to Django (file parts stream to disk; DATA_UPLOAD_MAX_MEMORY_SIZE covers the other parts).
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+
+from .errors import json_error
+
+
+def request_too_large(limit: int, size: int | None = None) -> HttpResponse:
+    told = f"is {size} bytes; " if size is not None else "exceeds the limit; "
+    return json_error(413, "REQUEST_TOO_LARGE", f"The request body {told}the limit is {limit} bytes.")
+
+
+class RequestBodyLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and not (request.content_type or "").startswith("multipart/"):
+            try:
+                size = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                size = 0
+            if size > limit:
+                return request_too_large(limit, size)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RequestDataTooBig) and settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None:
+            return request_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return None

@@ -1,0 +1,43 @@
+"""`manage.py seed_demo`: the demo account, organization and project used by `manage.py up` (idempotent)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from shared_apps.accounts.selectors import user_get_by_email
+from shared_apps.accounts.services import user_create
+from shared_apps.organizations.models import Organization
+from shared_apps.organizations.services import organization_create
+from tenants.models import Project
+from tenants.services import project_create
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - public demo account, printed on purpose
+DEMO_NAME = "Demo"
+DEMO_ORG_SLUG = "demo-org"
+DEMO_PROJECT_SLUG = "demo"
+
+
+class Command(BaseCommand):
+    help = "Create the demo user, organization and project if they do not exist yet."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = user_get_by_email(email=DEMO_EMAIL)
+        if user is None:
+            user = user_create(email=DEMO_EMAIL, password=DEMO_PASSWORD, name=DEMO_NAME)
+            self.stdout.write(f"Created user {DEMO_EMAIL} (password: {DEMO_PASSWORD}).")
+        organization = Organization.objects.filter(slug=DEMO_ORG_SLUG).first()
+        if organization is None:
+            organization = organization_create(user=user, slug=DEMO_ORG_SLUG, name="Demo organization")
+            self.stdout.write(f"Created organization {DEMO_ORG_SLUG}.")
+        if not Project.objects.filter(slug=DEMO_PROJECT_SLUG).exists():
+            project_create(
+                user=user,
+                organization=organization,
+                org_role="owner",
+                slug=DEMO_PROJECT_SLUG,
+                name="Demo project",
+                description="Created by `manage.py seed_demo`.",
+            )
+            self.stdout.write(f"Created project {DEMO_PROJECT_SLUG}.")
+        self.stdout.write("Demo data is ready.")

@@ -1,0 +1,71 @@
+"""Task bases. Every task: acks_late, re-queued when its worker dies, bounded retries with
+countdown = NOCODE["TASK_RETRY_BASE_SECONDS"] * 2**retries (capped), on transient errors only.
+
+`project_task` tasks must run in a READY project's schema (the schema travels in the message header via
+tenant-schemas-celery). A message naming no project, an unknown one (tenant-schemas-celery then leaves the worker in
+`public`) or one that is not ready is skipped with a warning instead of running in the wrong schema.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+from kombu.exceptions import OperationalError as BrokerOperationalError
+from tenant_schemas_celery.task import TenantTask
+
+from .schemas import connection, current_schema
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    DatabaseOperationalError,
+    InterfaceError,
+    BrokerOperationalError,
+    ConnectionError,
+    TimeoutError,
+)
+SKIPPED = "skipped"
+
+
+def _retry_options() -> dict[str, Any]:
+    nocode = settings.NOCODE
+    return {
+        "acks_late": True,
+        "reject_on_worker_lost": True,
+        "autoretry_for": TRANSIENT_ERRORS,
+        "max_retries": nocode["TASK_MAX_RETRIES"],
+        "retry_backoff": nocode["TASK_RETRY_BASE_SECONDS"],
+        "retry_backoff_max": nocode["TASK_RETRY_MAX_SECONDS"],
+        "retry_jitter": False,
+    }
+
+
+class ProjectTask(TenantTask):
+    abstract = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from tenants.models import ProjectStatus
+
+        schema = current_schema()
+        tenant = connection.tenant
+        if schema == settings.PUBLIC_SCHEMA_NAME or tenant is None or not hasattr(tenant, "status"):
+            logger.warning("Skipping %s: not running in a project schema (schema=%s).", self.name, schema)
+            return {SKIPPED: "no project"}
+        if tenant.status != ProjectStatus.READY:
+            logger.warning("Skipping %s for %s: project is %s.", self.name, schema, tenant.status)
+            return {SKIPPED: f"project {tenant.status}"}
+        return super().__call__(*args, **kwargs)
+
+
+def project_task(name: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Decorator for a task that runs in the sender's (or the header's) project schema."""
+    return shared_task(name=name, base=ProjectTask, bind=True, **{**_retry_options(), **options})
+
+
+def platform_task(name: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Decorator for a platform-wide task (runs in public)."""
+    return shared_task(name=name, bind=True, **{**_retry_options(), **options})

@@ -1,0 +1,275 @@
+"""Table and field definitions as the request path sees them, cached per process and invalidated across processes.
+
+Cache: one entry per schema (all its tables and fields, two queries to load), tagged with the schema's token from
+Redis (`caches["platform"]`, key `defs:<schema>`). A request reads the token (one Redis GET) and reuses the entry
+when the tags match; services that change definitions call `definitions_changed()` inside their transaction, which
+drops this process' entry at once and, on commit, writes a fresh token so every other process reloads. Because the
+token is read before the definitions are loaded, an entry can never be tagged newer than what it holds. Run-time
+models are built lazily per `TableDef`, i.e. per (schema, table, version).
+
+Safety nets: without Redis (token unreadable) definitions are loaded from PostgreSQL on every request; entries
+older than NOCODE["DEFINITIONS_MAX_AGE_SECONDS"] are reloaded; a schema changed in a transaction that is still
+open is never cached by this process.
+"""
+
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection, models, transaction
+
+from shared_apps.foundation.exceptions import NotFound
+from shared_apps.foundation.schemas import current_schema
+
+from . import naming
+from .field_types import FieldType, OptionsContext, TableRef, field_types
+from .models import Field, Table
+
+TABLE_VALUES = ("id", "name", "display_name", "description", "position", "version", "created_at", "updated_at")
+FIELD_VALUES = (
+    "id",
+    "table_id",
+    "name",
+    "type",
+    "options",
+    "required",
+    "unique",
+    "default",
+    "constraints",
+    "position",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(eq=False)
+class FieldDef:
+    id: int
+    name: str
+    type: str
+    options: dict[str, Any]
+    required: bool
+    unique: bool
+    default: Any  # the JSON value as stored (None: no default)
+    constraints: dict[str, Any]
+    position: int
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def field_type(self) -> FieldType:
+        return field_types.get(self.type)
+
+    @property
+    def has_column(self) -> bool:
+        return self.field_type.has_column(self.options)
+
+    def default_value(self) -> Any:
+        """The default coerced to the stored form (None without a default)."""
+        if self.default is None:
+            return None
+        return self.field_type.to_python(self.default, self)
+
+
+@dataclass(eq=False)
+class TableDef:
+    id: int
+    name: str
+    display_name: str
+    description: str
+    position: int
+    version: int
+    schema: str
+    fields: tuple[FieldDef, ...]
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    _by_name: dict[str, FieldDef] = field(default_factory=dict, repr=False)
+    _model: Any = field(default=None, repr=False)
+    _join_models: dict[int, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name = {f.name: f for f in self.fields}
+
+    @property
+    def physical(self) -> str:
+        return naming.physical_table(self.name)
+
+    def field(self, name: str) -> FieldDef | None:
+        return self._by_name.get(name)
+
+    @property
+    def model(self) -> type[models.Model]:
+        """The run-time model of this table version (built once, then reused)."""
+        if self._model is None:
+            from .dynamic import model_build
+
+            self._model = model_build(self)
+        return self._model  # type: ignore[no-any-return]
+
+    def join_model(self, field_def: FieldDef) -> type[models.Model]:
+        """The model of a many-to-many link's join table (source_id, target_id)."""
+        model = self._join_models.get(field_def.id)
+        if model is None:
+            from .dynamic import join_model_build
+
+            model = self._join_models[field_def.id] = join_model_build(self, field_def)
+        return model  # type: ignore[no-any-return]
+
+
+@dataclass(eq=False)
+class SchemaDefs:
+    schema: str
+    token: str | None
+    loaded_at: float
+    tables: dict[str, TableDef]
+    tables_by_id: dict[int, TableDef]
+
+    def table(self, name: str) -> TableDef:
+        found = self.tables.get(name)
+        if found is None:
+            raise NotFound(f"Table '{name}' not found.", code="TABLE_NOT_FOUND")
+        return found
+
+    def options_context(self, table_id: int | None = None) -> OptionsContext:
+        return options_context(self.tables.values(), table_id=table_id)
+
+
+def table_ref(table: TableDef | Table) -> TableRef:
+    return TableRef(id=table.id, name=table.name, physical=naming.physical_table(table.name))
+
+
+def options_context(tables: Iterable[TableDef | Table], *, table_id: int | None) -> OptionsContext:
+    by_name = {t.name: table_ref(t) for t in tables}
+    by_id = {ref.id: ref for ref in by_name.values()}
+    return OptionsContext(table_by_name=by_name.get, table_by_id=by_id.get, table_id=table_id)
+
+
+def field_def_from_row(row: dict[str, Any]) -> FieldDef:
+    return FieldDef(
+        id=row["id"],
+        name=row["name"],
+        type=row["type"],
+        options=row["options"] or {},
+        required=row["required"],
+        unique=row["unique"],
+        default=row["default"],
+        constraints=row["constraints"] or {},
+        position=row["position"],
+        created_at=row.get("created_at"),
+        updated_at=row.get("updated_at"),
+    )
+
+
+def table_def_from_rows(row: dict[str, Any], field_rows: Iterable[dict[str, Any]], *, schema: str) -> TableDef:
+    fields = sorted((field_def_from_row(f) for f in field_rows), key=lambda f: (f.position, f.id))
+    return TableDef(
+        id=row["id"],
+        name=row["name"],
+        display_name=row["display_name"],
+        description=row["description"],
+        position=row["position"],
+        version=row["version"],
+        schema=schema,
+        fields=tuple(fields),
+        created_at=row.get("created_at"),
+        updated_at=row.get("updated_at"),
+    )
+
+
+def definitions_load(schema: str, token: str | None) -> SchemaDefs:
+    """Read every table and field definition of the current schema (two queries)."""
+    table_rows = list(Table.objects.order_by("position", "id").values(*TABLE_VALUES))
+    fields_by_table: dict[int, list[dict[str, Any]]] = {}
+    for row in Field.objects.values(*FIELD_VALUES):
+        fields_by_table.setdefault(row["table_id"], []).append(row)
+    tables = {
+        row["name"]: table_def_from_rows(row, fields_by_table.get(row["id"], []), schema=schema) for row in table_rows
+    }
+    return SchemaDefs(
+        schema=schema,
+        token=token,
+        loaded_at=time.monotonic(),
+        tables=tables,
+        tables_by_id={t.id: t for t in tables.values()},
+    )
+
+
+# --- the per-process cache -----------------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_entries: "OrderedDict[str, SchemaDefs]" = OrderedDict()
+_changing: set[str] = set()  # schemas changed by a transaction of this process that may still be open
+
+
+def _token_key(schema: str) -> str:
+    return f"defs:{schema}"
+
+
+def _cache() -> Any:
+    return caches["platform"]
+
+
+def schema_definitions() -> SchemaDefs:
+    """Definitions of the current schema, from the process cache when still current."""
+    schema = current_schema()
+    knobs = settings.NOCODE
+    with _lock:
+        if schema in _changing:
+            if connection.in_atomic_block:
+                return definitions_load(schema, None)
+            _changing.discard(schema)
+    token = _cache().get(_token_key(schema))
+    entry = _entries.get(schema)
+    if (
+        entry is not None
+        and token is not None
+        and entry.token == token
+        and time.monotonic() - entry.loaded_at < knobs["DEFINITIONS_MAX_AGE_SECONDS"]
+    ):
+        return entry
+    if token is None:
+        fresh = uuid.uuid4().hex
+        token = fresh if _cache().add(_token_key(schema), fresh, timeout=None) else _cache().get(_token_key(schema))
+    loaded = definitions_load(schema, token)
+    if token is not None:
+        with _lock:
+            _entries[schema] = loaded
+            _entries.move_to_end(schema)
+            while len(_entries) > knobs["DEFINITIONS_CACHE_SCHEMAS"]:
+                _entries.popitem(last=False)
+    return loaded
+
+
+def table_definition(name: str) -> TableDef:
+    """The current definition of table `name`; NotFound (TABLE_NOT_FOUND) when there is none."""
+    return schema_definitions().table(name)
+
+
+def definitions_changed() -> None:
+    """Call inside a transaction that changes definitions of the current schema (see the module docstring)."""
+    schema = current_schema()
+    with _lock:
+        _changing.add(schema)
+        _entries.pop(schema, None)
+
+    def publish() -> None:
+        _cache().set(_token_key(schema), uuid.uuid4().hex, timeout=None)
+        with _lock:
+            _changing.discard(schema)
+            _entries.pop(schema, None)
+
+    transaction.on_commit(publish)
+
+
+def definitions_forget_local() -> None:
+    """Drop every entry of this process (tests, and after direct changes of the definitions tables)."""
+    with _lock:
+        _entries.clear()
+        _changing.clear()

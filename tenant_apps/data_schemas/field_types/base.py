@@ -1,0 +1,201 @@
+"""The contract of a field type. One subclass per type, registered in `field_types` (see __init__.py).
+
+A type owns: its options (validated/normalised), the physical SQL type, the Django model field of the run-time
+model, value validation/coercion (`to_python`, raising `FieldValueError` with a message for the client), the JSON
+output, the SQL used when a field changes type, the JSON schema (OpenAPI) and the filter operators it supports.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from ..definitions import FieldDef
+
+
+class FieldValueError(ValueError):
+    """A value that does not fit a field; `str(exc)` is shown to the client."""
+
+
+class OptionsError(ValueError):
+    """Invalid type options or constraints: `errors` maps a key (e.g. `options.precision`) to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("Invalid field definition.")
+        self.errors = errors
+
+
+class NotConvertible(ValueError):
+    """A type change that cannot be made whatever the data (e.g. to or from a link)."""
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """What a field type may know about another table of the project (link targets)."""
+
+    id: int
+    name: str
+    physical: str
+
+
+@dataclass(frozen=True)
+class OptionsContext:
+    """Resolves table names for link options; `table_id` is the table being defined (None while creating it)."""
+
+    table_by_name: Callable[[str], TableRef | None]
+    table_by_id: Callable[[int], TableRef | None]
+    table_id: int | None
+
+
+# Operators the query language understands; each type declares the subset it supports (the filter engine of the
+# records API reads `FieldType.filter_operators`).
+COMPARISON = frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "between", "is_null"})
+TEXTUAL = frozenset({"eq", "ne", "in", "not_in", "contains", "icontains", "starts_with", "ends_with", "is_null"})
+EQUALITY = frozenset({"eq", "ne", "in", "not_in", "is_null"})
+SET_OPERATORS = frozenset({"has_any", "has_all", "is_null"})
+
+
+class FieldType:
+    name: ClassVar[str]
+    sortable_type: ClassVar[bool] = True
+    unique_type: ClassVar[bool] = True
+    supports_default: ClassVar[bool] = True
+    # Values accepted in JSON writes (False for files, which are uploaded).
+    writable: ClassVar[bool] = True
+    # Constraint keys this type accepts: min, max, max_length, regex, choices.
+    allowed_constraints: ClassVar[frozenset[str]] = frozenset()
+    filter_operators: ClassVar[frozenset[str]] = frozenset()
+    # True when `to_json` must run on every value read (most values go to the renderer as they are).
+    converts_output: ClassVar[bool] = False
+
+    # --- definition ----------------------------------------------------------------------------------------------
+
+    def has_column(self, options: Mapping[str, Any]) -> bool:
+        """Stored in a column of the record table (a many-to-many link lives in a join table instead)."""
+        return True
+
+    def sortable(self, options: Mapping[str, Any]) -> bool:
+        return self.sortable_type
+
+    def supports_unique(self, options: Mapping[str, Any]) -> bool:
+        return self.unique_type
+
+    def operators(self, options: Mapping[str, Any]) -> frozenset[str]:
+        """Filter operators supported by a field with these options."""
+        return self.filter_operators
+
+    def clean_options(self, options: Mapping[str, Any], *, context: OptionsContext) -> dict[str, Any]:
+        """Validate and normalise type options; raise OptionsError naming `options.<key>`."""
+        if options:
+            raise OptionsError({f"options.{key}": ["Unknown option for this type."] for key in options})
+        return {}
+
+    def public_options(self, options: Mapping[str, Any], *, context: OptionsContext) -> dict[str, Any]:
+        """Options as the API shows them (links show the target table's name, not its id)."""
+        return dict(options)
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        raise NotImplementedError
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        raise NotImplementedError
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        """JSON schema of the value (used by the per-project OpenAPI document)."""
+        return {}
+
+    # --- values --------------------------------------------------------------------------------------------------
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        """Coerce a non-null JSON value to what is stored; raise FieldValueError with a message for the client."""
+        raise NotImplementedError
+
+    def to_json(self, value: Any, field: "FieldDef", *, table_name: str, record_id: int) -> Any:
+        """Output form of a stored value (only called when `converts_output`)."""
+        return value
+
+    def check_constraints(self, value: Any, field: "FieldDef") -> list[str]:
+        """Messages for constraint violations of a coerced value (regex is checked by the database, in batch)."""
+        errors: list[str] = []
+        constraints = field.constraints
+        if "choices" in constraints and json_value(value) not in constraints["choices"]:
+            errors.append(f"Must be one of: {', '.join(str(c) for c in constraints['choices'])}.")
+        if "min" in constraints and value < self._bound(constraints["min"], field):
+            errors.append(f"Must be at least {constraints['min']}.")
+        if "max" in constraints and value > self._bound(constraints["max"], field):
+            errors.append(f"Must be at most {constraints['max']}.")
+        if "max_length" in constraints and len(value) > constraints["max_length"]:
+            errors.append(f"At most {constraints['max_length']} characters.")
+        return errors
+
+    def _bound(self, raw: Any, field: "FieldDef") -> Any:
+        return self.to_python(raw, field)
+
+    def clean_constraints(self, constraints: Mapping[str, Any], field: "FieldDef") -> dict[str, Any]:
+        """Validate constraint values against this type; raise OptionsError naming `constraints.<key>`."""
+        errors: dict[str, list[str]] = {}
+        cleaned: dict[str, Any] = {}
+        for key, raw in constraints.items():
+            name = f"constraints.{key}"
+            if key not in self.allowed_constraints:
+                errors[name] = [f"Not supported by {self.name} fields."]
+                continue
+            try:
+                cleaned[key] = self._clean_constraint(key, raw, field)
+            except FieldValueError as exc:
+                errors[name] = [str(exc)]
+        if "min" in cleaned and "max" in cleaned and "min" not in errors:
+            low, high = self._bound(cleaned["min"], field), self._bound(cleaned["max"], field)
+            if low > high:
+                errors["constraints.min"] = ["Must not exceed max."]
+        if errors:
+            raise OptionsError(errors)
+        return cleaned
+
+    def _clean_constraint(self, key: str, raw: Any, field: "FieldDef") -> Any:
+        if key in ("min", "max"):
+            if raw is None:
+                raise FieldValueError("Must not be null.")
+            return json_value(self.to_python(raw, field))
+        if key == "max_length":
+            if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 1_000_000:
+                raise FieldValueError("An integer from 1 to 1000000.")
+            return raw
+        if key == "regex":
+            if not isinstance(raw, str) or not 1 <= len(raw) <= 500 or "\x00" in raw:
+                raise FieldValueError("A PostgreSQL regular expression of 1-500 characters.")
+            return raw
+        if key == "choices":
+            if not isinstance(raw, list) or not 1 <= len(raw) <= 1000:
+                raise FieldValueError("A list of 1-1000 allowed values.")
+            values = [self.to_python(item, field) for item in raw if item is not None]
+            if len(values) != len(raw):
+                raise FieldValueError("Choices must not be null.")
+            return [json_value(v) for v in values]
+        raise FieldValueError("Unknown constraint.")
+
+    # --- type changes --------------------------------------------------------------------------------------------
+
+    def text_sql(self, column_sql: str) -> str:
+        """SQL rendering a stored value as text (the common ground of every conversion)."""
+        return f"({column_sql})::text"
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        """SQL converting `source`'s column to this type: NULL for a value that does not convert exactly.
+
+        The default goes through text (`source` type's `text_sql`); raise NotConvertible to refuse the change.
+        """
+        raise NotConvertible(f"Cannot convert {source.type} to {self.name}.")
+
+
+def json_value(value: Any) -> Any:
+    """A coerced value in a JSON-storable form (for constraints and defaults kept in JSON columns)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value

@@ -1,0 +1,412 @@
+"""Scalar field types: text, long text, email, url, integer, decimal, float, boolean, date, datetime, uuid, json."""
+
+import math
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation, localcontext
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import models
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .base import (
+    COMPARISON,
+    EQUALITY,
+    TEXTUAL,
+    FieldType,
+    FieldValueError,
+    OptionsContext,
+    OptionsError,
+)
+
+if TYPE_CHECKING:
+    from ..definitions import FieldDef
+
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+def _text_value(value: Any) -> str:
+    if not isinstance(value, str):
+        raise FieldValueError("Expected a string.")
+    if "\x00" in value:
+        raise FieldValueError("Must not contain NUL characters.")
+    return value
+
+
+class TextType(FieldType):
+    name = "text"
+    allowed_constraints = frozenset({"max_length", "regex", "choices"})
+    filter_operators = COMPARISON | TEXTUAL
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        return "text"
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        return models.TextField(null=True)
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string"}
+        if "max_length" in field.constraints:
+            schema["maxLength"] = field.constraints["max_length"]
+        if "choices" in field.constraints:
+            schema["enum"] = field.constraints["choices"]
+        return schema
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        return _text_value(value)
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        return source.field_type.text_sql(column_sql), []
+
+
+class LongTextType(TextType):
+    name = "long_text"
+
+
+class EmailType(TextType):
+    name = "email"
+    allowed_constraints = frozenset({"max_length", "regex", "choices"})
+    _validator = EmailValidator()
+    # Close to Django's EmailValidator; used to check existing values when a field becomes an email field.
+    SQL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return {**super().json_schema(field), "format": "email"}
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        text = _text_value(value)
+        try:
+            self._validator(text)
+        except ValidationError:
+            raise FieldValueError("Enter a valid email address.") from None
+        return text
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        text = source.field_type.text_sql(column_sql)
+        return f"CASE WHEN {text} ~* %s AND length({text}) <= 254 THEN {text} END", [self.SQL_PATTERN]
+
+
+class UrlType(TextType):
+    name = "url"
+    _validator = URLValidator(schemes=["http", "https"])
+    SQL_PATTERN = r"^https?://[^\s/?#]+\.[^\s]*$|^https?://localhost([:/?#][^\s]*)?$"
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return {**super().json_schema(field), "format": "uri"}
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        text = _text_value(value)
+        try:
+            self._validator(text)
+        except ValidationError:
+            raise FieldValueError("Enter a valid http(s) URL.") from None
+        return text
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        text = source.field_type.text_sql(column_sql)
+        return f"CASE WHEN {text} ~* %s THEN {text} END", [self.SQL_PATTERN]
+
+
+class IntegerType(FieldType):
+    name = "integer"
+    allowed_constraints = frozenset({"min", "max", "choices"})
+    filter_operators = COMPARISON
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        return "bigint"
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        return models.BigIntegerField(null=True)
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return _with_bounds({"type": "integer", "format": "int64"}, field)
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FieldValueError("Expected an integer.")
+        if not BIGINT_MIN <= value <= BIGINT_MAX:
+            raise FieldValueError("Out of range for a 64-bit integer.")
+        return value
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        return f"pg_temp.nocode_try_bigint({source.field_type.text_sql(column_sql)})", []
+
+
+class DecimalType(FieldType):
+    """Exact numbers: `precision` digits in all (1-38, default 12), `scale` of them after the point (default 2).
+
+    Values are accepted as JSON numbers or strings and returned as strings (no float rounding in clients).
+    """
+
+    name = "decimal"
+    allowed_constraints = frozenset({"min", "max", "choices"})
+    filter_operators = COMPARISON
+
+    def clean_options(self, options: Mapping[str, Any], *, context: OptionsContext) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        unknown = set(options) - {"precision", "scale"}
+        for key in sorted(unknown):
+            errors[f"options.{key}"] = ["Unknown option for this type."]
+        precision = options.get("precision", 12)
+        scale = options.get("scale", 2)
+        if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 38:
+            errors["options.precision"] = ["An integer from 1 to 38."]
+        elif not isinstance(scale, int) or isinstance(scale, bool) or not 0 <= scale <= precision:
+            errors["options.scale"] = [f"An integer from 0 to the precision ({precision})."]
+        if errors:
+            raise OptionsError(errors)
+        return {"precision": precision, "scale": scale}
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        return f"numeric({int(options['precision'])},{int(options['scale'])})"
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        return models.DecimalField(
+            null=True, max_digits=field.options["precision"], decimal_places=field.options["scale"]
+        )
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        pattern = r"^-?\d+(\.\d+)?$"
+        return {"type": "string", "format": "decimal", "pattern": pattern, "example": "12.50"}
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 100:
+            raise FieldValueError("Expected a decimal number (a JSON number or a string).")
+        try:
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+        except InvalidOperation:
+            raise FieldValueError("Expected a decimal number.") from None
+        if not number.is_finite():
+            raise FieldValueError("Expected a finite decimal number.")
+        precision, scale = field.options["precision"], field.options["scale"]
+        with localcontext() as context:
+            context.prec = 100
+            if abs(number) >= Decimal(10) ** (precision - scale):
+                raise FieldValueError(f"At most {precision - scale} digits before the decimal point.")
+            rounded = number.quantize(Decimal(1).scaleb(-scale))
+            if rounded != number:
+                raise FieldValueError(f"At most {scale} decimal places.")
+        return rounded
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        text = source.field_type.text_sql(column_sql)
+        return f"pg_temp.nocode_try_numeric({text}, %s, %s)", [target.options["precision"], target.options["scale"]]
+
+
+class FloatType(FieldType):
+    name = "float"
+    allowed_constraints = frozenset({"min", "max"})
+    filter_operators = COMPARISON
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        return "double precision"
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        return models.FloatField(null=True)
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return _with_bounds({"type": "number", "format": "double"}, field)
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise FieldValueError("Expected a number.")
+        number = float(value)
+        if not math.isfinite(number):
+            raise FieldValueError("Expected a finite number.")
+        return number
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        return f"pg_temp.nocode_try_float({source.field_type.text_sql(column_sql)})", []
+
+
+class BooleanType(FieldType):
+    name = "boolean"
+    unique_type = False
+    filter_operators = EQUALITY
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        return "boolean"
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        return models.BooleanField(null=True)
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return {"type": "boolean"}
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        if not isinstance(value, bool):
+            raise FieldValueError("Expected true or false.")
+        return value
+
+    def text_sql(self, column_sql: str) -> str:
+        return f"(CASE WHEN {column_sql} THEN 'true' WHEN NOT {column_sql} THEN 'false' END)"
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        return f"pg_temp.nocode_try_boolean({source.field_type.text_sql(column_sql)})", []
+
+
+class DateType(FieldType):
+    name = "date"
+    allowed_constraints = frozenset({"min", "max"})
+    filter_operators = COMPARISON
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        return "date"
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        return models.DateField(null=True)
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return {"type": "string", "format": "date"}
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                parsed = parse_date(value)
+            except ValueError:
+                parsed = None
+            if parsed is not None:
+                return parsed
+        raise FieldValueError("Expected a date as YYYY-MM-DD.")
+
+    def text_sql(self, column_sql: str) -> str:
+        return f"to_char({column_sql}, 'YYYY-MM-DD')"
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        return f"pg_temp.nocode_try_date({source.field_type.text_sql(column_sql)})", []
+
+
+class DateTimeType(FieldType):
+    name = "datetime"
+    allowed_constraints = frozenset({"min", "max"})
+    filter_operators = COMPARISON
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        return "timestamptz"
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        return models.DateTimeField(null=True)
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return {"type": "string", "format": "date-time"}
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        """ISO 8601; a value without a UTC offset is taken as UTC. Stored and returned in UTC."""
+        parsed: datetime | None = None
+        if isinstance(value, str) and len(value) <= 40:
+            try:
+                parsed = parse_datetime(value)
+            except ValueError:
+                parsed = None
+        if parsed is None:
+            raise FieldValueError("Expected an ISO 8601 date-time, e.g. 2024-05-01T12:30:00Z.")
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+
+    def _bound(self, raw: Any, field: "FieldDef") -> Any:
+        return self.to_python(raw, field)
+
+    def text_sql(self, column_sql: str) -> str:
+        return f"to_char({column_sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        return f"pg_temp.nocode_try_timestamptz({source.field_type.text_sql(column_sql)})", []
+
+
+class UuidType(FieldType):
+    name = "uuid"
+    filter_operators = EQUALITY
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        return "uuid"
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        return models.UUIDField(null=True)
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return {"type": "string", "format": "uuid"}
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        if isinstance(value, str) and len(value) <= 64:
+            try:
+                return uuid.UUID(value)
+            except ValueError:
+                pass
+        raise FieldValueError("Expected a UUID.")
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        return f"pg_temp.nocode_try_uuid({source.field_type.text_sql(column_sql)})", []
+
+
+def _json_check(value: Any, depth: int = 0) -> None:
+    if depth > 32:
+        raise FieldValueError("JSON nested too deeply (32 levels at most).")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise FieldValueError("Must not contain NUL characters.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                raise FieldValueError("Must not contain NUL characters.")
+            _json_check(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _json_check(item, depth + 1)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise FieldValueError("Expected finite numbers.")
+
+
+class JsonType(FieldType):
+    name = "json"
+    sortable_type = False
+    unique_type = False
+    filter_operators = frozenset({"is_null"})
+
+    def sql_type(self, options: Mapping[str, Any]) -> str:
+        return "jsonb"
+
+    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+        return models.JSONField(null=True)
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return {}
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        _json_check(value)
+        return value
+
+    def text_sql(self, column_sql: str) -> str:
+        return f"({column_sql} #>> '{{}}')"
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        return f"to_jsonb({column_sql})", []
+
+
+def _with_bounds(schema: dict[str, Any], field: "FieldDef") -> dict[str, Any]:
+    if "min" in field.constraints:
+        schema["minimum"] = field.constraints["min"]
+    if "max" in field.constraints:
+        schema["maximum"] = field.constraints["max"]
+    if "choices" in field.constraints:
+        schema["enum"] = field.constraints["choices"]
+    return schema
+
+
+__all__ = [
+    "BooleanType",
+    "DateTimeType",
+    "DateType",
+    "DecimalType",
+    "EmailType",
+    "FloatType",
+    "IntegerType",
+    "JsonType",
+    "LongTextType",
+    "TextType",
+    "UrlType",
+    "UuidType",
+]

@@ -1,0 +1,41 @@
+from typing import Any
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.foundation.api.requests import ProjectRequest
+from tenants.permissions import ProjectPermission
+
+from ..models import Job
+from ..selectors import job_get, job_list
+
+
+def job_data(job: Job) -> dict[str, Any]:
+    return {
+        "id": str(job.id),
+        "kind": job.kind,
+        "state": job.state,
+        "progress": job.progress,
+        "message": job.message,
+        "result": job.result,
+        "error": job.error,
+        "attempts": job.attempts,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+class JobListView(APIView):
+    permission_classes = [ProjectPermission]
+
+    def get(self, request: ProjectRequest) -> Response:
+        kind = request.query_params.get("kind")
+        return Response({"results": [job_data(j) for j in job_list(kind=kind)]})
+
+
+class JobStatusView(APIView):
+    permission_classes = [ProjectPermission]
+
+    def get(self, request: ProjectRequest, job_id: str) -> Response:
+        return Response(job_data(job_get(job_id=job_id)))

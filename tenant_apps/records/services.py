@@ -1,0 +1,388 @@
+"""Writes of records: create, update, replace, delete, single or bulk (all or nothing), upsert, file uploads.
+
+Each write validates every row first (validation.py), then checks unique fields (409 naming the field, and the
+row in bulk), then writes in one transaction. A constraint that still fails in PostgreSQL (a concurrent write)
+is mapped to the same errors; nothing is written in any error case. Callers check `write_records`.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+import psycopg.errors
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Now
+
+from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
+from shared_apps.foundation.schemas import current_schema
+from tenant_apps.data_schemas import filestore, naming
+from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
+
+from .selectors import MAX_RECORD_ID, record_get, records_by_ids
+from .validation import CleanRow, Errors, rows_clean
+
+# --- errors --------------------------------------------------------------------------------------------------------
+
+
+def _field_by_constraint(table: TableDef, constraint: str | None) -> FieldDef | None:
+    for field in table.fields:
+        if constraint in (naming.unique_name(table.id, field.id), naming.foreign_key_name(table.id, field.id)):
+            return field
+    return None
+
+
+def integrity_error(table: TableDef, exc: IntegrityError, *, prefix: str = "") -> DomainError:
+    """Map a PostgreSQL constraint failure to the API's errors (409 unique, 400 otherwise)."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    constraint = diag.constraint_name if diag is not None else None
+    field = _field_by_constraint(table, constraint)
+    name = f"{prefix}{field.name}" if field else f"{prefix}record"
+    if isinstance(cause, psycopg.errors.UniqueViolation):
+        label = field.name if field else "a unique field"
+        return Conflict(
+            f"A record with this {label} already exists.",
+            code="UNIQUE_VIOLATION",
+            fields={name: ["A record with this value already exists."]},
+        )
+    if isinstance(cause, psycopg.errors.ForeignKeyViolation):
+        return ValidationFailed("A linked record does not exist.", fields={name: ["The linked record does not exist."]})
+    if isinstance(cause, psycopg.errors.NotNullViolation):
+        column = diag.column_name if diag is not None else "record"
+        return ValidationFailed("A required value is missing.", fields={f"{prefix}{column}": ["This field is required."]})
+    return ValidationFailed("The record violates a constraint.", fields={name: [str(cause or exc)]})
+
+
+def _unique_check(table: TableDef, rows: Sequence[CleanRow], *, bulk: bool, skip: Iterable[str] = ()) -> None:
+    """409 when a unique value repeats within the batch or belongs to another existing record."""
+    errors = Errors(bulk)
+    model = table.model
+    for field in table.fields:
+        if not field.unique or field.name in skip:
+            continue
+        values: dict[Any, list[int]] = {}
+        for index, row in enumerate(rows):
+            value = row.values.get(field.name)
+            if value is not None:
+                values.setdefault(value, []).append(index)
+        if not values:
+            continue
+        for indexes in values.values():
+            for index in indexes[1:]:
+                errors.add(index, field.name, "Repeats a value of another record in this request.")
+        existing = model._default_manager.filter(**{f"{field.name}__in": list(values)}).values_list(field.name, "id")
+        for value, record_id in existing:
+            for index in values.get(value, []):
+                if rows[index].record_id != record_id:
+                    errors.add(index, field.name, "A record with this value already exists.")
+    if errors.fields:
+        names = sorted({key.rsplit(".", 1)[-1] for key in errors.fields})
+        raise Conflict(
+            f"Unique value already used: {', '.join(names)}.", code="UNIQUE_VIOLATION", fields=errors.fields
+        )
+
+
+def bulk_limit(rows: Sequence[Any], key: str = "records") -> None:
+    limit = settings.NOCODE["RECORDS_MAX_BULK"]
+    if not rows:
+        raise ValidationFailed("Nothing to write.", fields={key: ["Give at least one record."]})
+    if len(rows) > limit:
+        raise ValidationFailed(
+            f"At most {limit} records per request.", code="TOO_MANY_RECORDS", fields={key: [f"At most {limit}."]}
+        )
+
+
+# --- links ---------------------------------------------------------------------------------------------------------
+
+
+def _links_write(table: TableDef, ids: Sequence[int], rows: Sequence[CleanRow], *, replace: bool) -> None:
+    for field in table.fields:
+        if field.has_column:
+            continue
+        targets = [(record_id, row.links[field.name]) for record_id, row in zip(ids, rows, strict=True) if field.name in row.links]
+        if not targets:
+            continue
+        join = table.join_model(field)
+        if replace:
+            join._default_manager.filter(source_id__in=[record_id for record_id, _ in targets]).delete()
+        join._default_manager.bulk_create(
+            [join(source_id=record_id, target_id=target) for record_id, linked in targets for target in linked]
+        )
+
+
+# --- create --------------------------------------------------------------------------------------------------------
+
+
+def _insert(table: TableDef, rows: Sequence[CleanRow]) -> list[int]:
+    model = table.model
+    try:
+        with transaction.atomic():
+            created = model._default_manager.bulk_create([model(**row.values) for row in rows])
+            ids = [obj.pk for obj in created]
+            _links_write(table, ids, rows, replace=False)
+    except IntegrityError as exc:
+        raise integrity_error(table, exc) from exc
+    return ids
+
+
+def records_create(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], bulk: bool) -> list[dict[str, Any]]:
+    """Create one or many records (all or nothing); returns them as the API shows them."""
+    if bulk:
+        bulk_limit(rows)
+    cleaned = rows_clean(defs, table, rows, mode="create", bulk=bulk)
+    _unique_check(table, cleaned, bulk=bulk)
+    ids = _insert(table, cleaned)
+    return records_by_ids(table=table, ids=ids)
+
+
+# --- update --------------------------------------------------------------------------------------------------------
+
+
+def _existing_ids(table: TableDef, ids: Iterable[int]) -> set[int]:
+    wanted = [i for i in ids if 0 < i <= MAX_RECORD_ID]
+    return set(table.model._default_manager.filter(id__in=wanted).values_list("id", flat=True))
+
+
+def _update(table: TableDef, rows: Sequence[CleanRow], *, replace: bool) -> None:
+    manager = table.model._default_manager
+    try:
+        with transaction.atomic():
+            for row in rows:
+                manager.filter(id=row.record_id).update(**row.values, updated_at=Now())
+            ids = [row.record_id for row in rows]
+            _links_write(table, ids, rows, replace=True)  # type: ignore[arg-type]
+    except IntegrityError as exc:
+        raise integrity_error(table, exc) from exc
+
+
+def record_update(
+    *, defs: SchemaDefs, table: TableDef, record_id: int, data: Any, replace: bool
+) -> dict[str, Any]:
+    """PATCH (`replace=False`, only the given fields) or PUT (`replace=True`, omitted fields reset)."""
+    if record_id not in _existing_ids(table, [record_id]):
+        raise NotFound(f"No record {record_id} in '{table.name}'.", code="RECORD_NOT_FOUND")
+    cleaned = rows_clean(defs, table, [data], mode="replace" if replace else "update", bulk=False)
+    cleaned[0].record_id = record_id
+    _unique_check(table, cleaned, bulk=False)
+    _update(table, cleaned, replace=replace)
+    return record_get(defs=defs, table=table, record_id=record_id)
+
+
+def records_update(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Bulk PATCH: every row names its `id`; all or nothing."""
+    bulk_limit(rows)
+    cleaned = rows_clean(defs, table, rows, mode="update", bulk=True, with_id=True)
+    errors = Errors(bulk=True)
+    existing = _existing_ids(table, [row.record_id for row in cleaned if row.record_id])
+    seen: set[int] = set()
+    for index, row in enumerate(cleaned):
+        if row.record_id not in existing:
+            errors.add(index, "id", f"No record with id {row.record_id}.")
+        elif row.record_id in seen:
+            errors.add(index, "id", "Appears twice in this request.")
+        seen.add(row.record_id)  # type: ignore[arg-type]
+    errors.raise_if_any()
+    _unique_check(table, cleaned, bulk=True)
+    _update(table, cleaned, replace=False)
+    return records_by_ids(table=table, ids=[row.record_id for row in cleaned])  # type: ignore[misc]
+
+
+# --- upsert --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    records: list[dict[str, Any]]
+    created: list[bool]
+
+
+def records_upsert(
+    *, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], key: str, bulk: bool
+) -> UpsertResult:
+    """Insert, or update the record with the same value of the unique field `key` (INSERT ... ON CONFLICT).
+
+    Rows are validated as creates (omitted fields take their defaults on insert); an update changes only the
+    fields the row gives.
+    """
+    key_field = table.field(key)
+    if key_field is None or not key_field.unique or not key_field.has_column:
+        raise ValidationFailed(
+            "upsert_on must name a unique field.",
+            code="INVALID_UPSERT_KEY",
+            fields={"upsert_on": [f"'{key}' is not a unique field of '{table.name}'."]},
+        )
+    if bulk:
+        bulk_limit(rows)
+    cleaned = rows_clean(defs, table, rows, mode="create", bulk=bulk)
+    errors = Errors(bulk)
+    keys: dict[Any, int] = {}
+    for index, (raw, row) in enumerate(zip(rows, cleaned, strict=True)):
+        value = row.values.get(key)
+        if value is None or key not in raw:
+            errors.add(index, key, "Required for an upsert.")
+        elif value in keys:
+            errors.add(index, key, "Repeats the key of another record in this request.")
+        else:
+            keys[value] = index
+    errors.raise_if_any()
+    model = table.model
+    manager = model._default_manager
+    existing = dict(manager.filter(**{f"{key}__in": list(keys)}).values_list(key, "id"))
+    for row in cleaned:
+        row.record_id = existing.get(row.values[key])
+    _unique_check(table, cleaned, bulk=bulk, skip=[key])
+    groups: dict[frozenset[str], list[int]] = {}
+    for index, raw in enumerate(rows):
+        given = frozenset(name for name in raw if name in cleaned[index].values and name != key)
+        groups.setdefault(given, []).append(index)
+    ids: list[int] = [0] * len(cleaned)
+    try:
+        with transaction.atomic():
+            for given, indexes in groups.items():
+                objs = [model(**cleaned[i].values) for i in indexes]
+                done = manager.bulk_create(
+                    objs,
+                    update_conflicts=True,
+                    unique_fields=[key],
+                    update_fields=[*sorted(given), "updated_at"],
+                )
+                for i, obj in zip(indexes, done, strict=True):
+                    ids[i] = obj.pk
+            replace_links = [
+                (record_id, row) for record_id, row in zip(ids, cleaned, strict=True) if row.links
+            ]
+            if replace_links:
+                _links_write(table, [i for i, _ in replace_links], [r for _, r in replace_links], replace=True)
+    except IntegrityError as exc:
+        raise integrity_error(table, exc) from exc
+    return UpsertResult(
+        records=records_by_ids(table=table, ids=ids), created=[row.record_id is None for row in cleaned]
+    )
+
+
+# --- delete --------------------------------------------------------------------------------------------------------
+
+
+def _file_paths(table: TableDef, ids: Sequence[int]) -> list[str]:
+    file_fields = [f.name for f in table.fields if f.type == "file"]
+    if not file_fields:
+        return []
+    paths = []
+    for values in table.model._default_manager.filter(id__in=ids).values_list(*file_fields):
+        paths += [value["path"] for value in values if value and value.get("path")]
+    return paths
+
+
+def _delete(table: TableDef, ids: Sequence[int]) -> int:
+    paths = _file_paths(table, ids)
+    try:
+        with transaction.atomic():
+            deleted, _ = table.model._default_manager.filter(id__in=ids).delete()
+    except IntegrityError as exc:
+        raise Conflict(
+            "Other records link to this record through a required link; change them first.",
+            code="RECORD_IN_USE",
+            fields={"id": ["Still linked from a required link field."]},
+        ) from exc
+    if paths:
+        transaction.on_commit(lambda: filestore.files_delete(paths))
+    return int(deleted)
+
+
+def record_delete(*, table: TableDef, record_id: int) -> None:
+    if record_id not in _existing_ids(table, [record_id]):
+        raise NotFound(f"No record {record_id} in '{table.name}'.", code="RECORD_NOT_FOUND")
+    _delete(table, [record_id])
+
+
+def records_delete(*, table: TableDef, ids: Any) -> int:
+    """Delete records by id, all or nothing: an unknown id refuses the whole request."""
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ValidationFailed("Invalid ids.", fields={"ids": ["A list of record ids."]})
+    bulk_limit(ids, key="ids")
+    missing = sorted(set(ids) - _existing_ids(table, ids))
+    if missing:
+        raise ValidationFailed(
+            "Unknown record ids; nothing was deleted.",
+            code="RECORD_NOT_FOUND",
+            fields={"ids": [f"No records with ids {', '.join(map(str, missing))}."]},
+        )
+    return _delete(table, list(set(ids)))
+
+
+# --- files ---------------------------------------------------------------------------------------------------------
+
+
+def _file_field(table: TableDef, name: str) -> FieldDef:
+    field = table.field(name)
+    if field is None or field.type != "file":
+        raise NotFound(f"No file field '{name}' in '{table.name}'.", code="FIELD_NOT_FOUND")
+    return field
+
+
+def record_file_upload(
+    *,
+    defs: SchemaDefs,
+    table: TableDef,
+    record_id: int,
+    field_name: str,
+    name: str,
+    content: IO[bytes],
+    size: int,
+    content_type: str,
+) -> dict[str, Any]:
+    """Store a file for a record's file field (replacing any previous one, removed after commit)."""
+    field = _file_field(table, field_name)
+    limit = settings.NOCODE["FILE_MAX_BYTES"]
+    if size > limit:
+        raise ValidationFailed(
+            f"Files are at most {limit} bytes.", code="FILE_TOO_LARGE", fields={"file": [f"At most {limit} bytes."]}
+        )
+    manager = table.model._default_manager
+    with transaction.atomic():
+        found = None
+        if 0 < record_id <= MAX_RECORD_ID:
+            found = manager.select_for_update().filter(id=record_id).values_list("id", field.name).first()
+        if found is None:
+            raise NotFound(f"No record {record_id} in '{table.name}'.", code="RECORD_NOT_FOUND")
+        previous = found[1]
+        metadata = filestore.file_save(
+            schema=current_schema(),
+            table_id=table.id,
+            field_id=field.id,
+            name=name,
+            content=content,
+            size=size,
+            content_type=content_type,
+        )
+        try:
+            manager.filter(id=record_id).update(**{field.name: metadata}, updated_at=Now())
+        except Exception:
+            filestore.files_delete([metadata["path"]])
+            raise
+        old_path = previous.get("path") if isinstance(previous, dict) else None
+        if old_path:
+            transaction.on_commit(lambda: filestore.files_delete([old_path]))
+    return record_get(defs=defs, table=table, record_id=record_id)
+
+
+def record_file_get(*, table: TableDef, record_id: int, field_name: str) -> dict[str, Any]:
+    """The stored metadata (with `path`) of a record's file; NotFound when there is none."""
+    field = _file_field(table, field_name)
+    value = None
+    if 0 < record_id <= MAX_RECORD_ID:
+        value = table.model._default_manager.filter(id=record_id).values_list(field.name, flat=True).first()
+    if not value:
+        raise NotFound("No file here.", code="FILE_NOT_FOUND")
+    return value  # type: ignore[no-any-return]
+
+
+def record_file_delete(*, table: TableDef, record_id: int, field_name: str) -> None:
+    value = record_file_get(table=table, record_id=record_id, field_name=field_name)
+    field = _file_field(table, field_name)
+    with transaction.atomic():
+        table.model._default_manager.filter(id=record_id).update(**{field.name: None}, updated_at=Now())
+        path = value.get("path")
+        if path:
+            transaction.on_commit(lambda: filestore.files_delete([path]))

