@@ -108,12 +108,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     port = _free_port()
     log = tmp / "stack.log"
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "PROMETHEUS_"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "PROMETHEUS_", "CACHE_"))},
         "DATABASE_URL": urlunsplit(base_url._replace(path=f"/{db_name}")),
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "NOCODE_STACK_PORT": str(port),
         "NOCODE_WORKER_NAME": f"smoke-{os.getpid()}",
         "METRICS_TOKEN": METRICS_TOKEN,
+        "LOG_FORMAT": "json",
         "WEB_CONCURRENCY": "2",
         "CELERY_CONCURRENCY": "1",
     }
