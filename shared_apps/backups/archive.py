@@ -14,6 +14,7 @@ the manifest, written last, is read first on restore without decompressing the r
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import zipfile
@@ -38,9 +39,9 @@ CHUNK = 1 << 20
 @cache
 def code_version() -> str:
     """NOCODE_CODE_VERSION (set by the image build), else `git describe`, else the package version."""
-    configured = getattr(settings, "NOCODE_CODE_VERSION", "") or ""
+    configured = os.environ.get("NOCODE_CODE_VERSION", "")
     if configured:
-        return str(configured)
+        return configured
     try:
         described = subprocess.run(
             ["git", "describe", "--tags", "--always", "--dirty"],

@@ -77,7 +77,7 @@ def _pending_migrations(manifest: Manifest) -> list[str]:
 
 
 def _schema_load(reader: ArchiveReader, schema_name: str, progress: Progress) -> None:
-    """Create `schema_name` from the archive. Runs inside the caller's ddl_block transaction."""
+    """Create `schema_name` from the archive, inside the caller's transaction."""
     manifest = reader.manifest
     ddl = reader.json_verified(manifest.ddl)
     pre_data, post_data = _statements(ddl, "pre_data"), _statements(ddl, "post_data")

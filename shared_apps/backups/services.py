@@ -107,17 +107,20 @@ def _storage_key(backup: Backup) -> str:
 
 
 def backup_run(*, backup_id: int, progress: Progress = no_progress) -> Backup:
-    """Execute a pending backup into the backup storage (the task's body). A finished backup is returned as it is
-    (a redelivered message does nothing); one marked running (its worker died, the message came back) is run
-    again. On failure the row is marked failed with the error, no file is left, and the error is re-raised."""
+    """Execute a pending backup into the backup storage (the task's body). Only the caller that moves the row from
+    pending to running runs it: a redelivered or duplicate message returns the row as it is (a run whose worker
+    died is marked failed as abandoned after NOCODE_BACKUP_STALE_SECONDS). On failure the row is marked failed with
+    the error, no file is left, and the error is re-raised."""
     with in_public():
+        started_at = timezone.now()
+        claimed = Backup.objects.filter(pk=backup_id, status=BackupStatus.PENDING).update(
+            status=BackupStatus.RUNNING, started_at=started_at
+        )
         backup = Backup.objects.select_related("project").filter(pk=backup_id).first()
         if backup is None:
             raise NotFound("No such backup.", code="BACKUP_NOT_FOUND")
-        if backup.status not in ACTIVE_STATUSES:
+        if not claimed:
             return backup
-        backup.status, backup.started_at = BackupStatus.RUNNING, timezone.now()
-        backup.save(update_fields=["status", "started_at"])
         started = time.perf_counter()
         try:
             if backup.project is None:

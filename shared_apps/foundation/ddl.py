@@ -260,6 +260,6 @@ def column_null_count(*, cursor: CursorWrapper, table: str, column: str) -> int:
     return int(cursor.fetchone()[0])
 
 
-def table_row_count(*, cursor: CursorWrapper, table: str) -> int:
-    cursor.execute(f"SELECT count(*) FROM {ident(table)}")
-    return int(cursor.fetchone()[0])
+def table_has_rows(*, cursor: CursorWrapper, table: str) -> bool:
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {ident(table)})")
+    return bool(cursor.fetchone()[0])

@@ -1,8 +1,8 @@
 """Table and field definitions as the request path sees them, cached per process and invalidated across processes.
 
-Cache: one entry per schema (all its tables and fields, two queries to load), tagged with the schema's token from
-Redis (`caches["platform"]`, key `defs:<schema>`). A request reads the token (one Redis GET) and reuses the entry
-when the tags match; services that change definitions call `definitions_changed()` inside their transaction, which
+Cache: one entry per project schema (all its tables and fields, two queries to load), tagged with a token from Redis
+(`caches["platform"]`, key `defs:<schema>:<project id>`). A request reads the token (one Redis GET) and reuses the
+entry when the tags match; services that change definitions call `definitions_changed()` inside their transaction, which
 drops this process' entry at once and, on commit, writes a fresh token so every other process reloads. Because the
 token is read before the definitions are loaded, an entry can never be tagged newer than what it holds. Run-time
 models are built lazily per `TableDef`, i.e. per (schema, table, version).
@@ -26,6 +26,7 @@ from django.core.cache import caches
 from django.db import connection, models, transaction
 
 from shared_apps.foundation.exceptions import NotFound
+from shared_apps.foundation.schemas import connection as schema_connection
 from shared_apps.foundation.schemas import current_schema
 
 from . import naming
@@ -111,7 +112,7 @@ class TableDef:
             from .dynamic import model_build
 
             self._model = model_build(self)
-        return self._model  # type: ignore[no-any-return]
+        return self._model
 
     def join_model(self, field_def: FieldDef) -> type[models.Model]:
         """The model of a many-to-many link's join table (source_id, target_id)."""
@@ -120,7 +121,7 @@ class TableDef:
             from .dynamic import join_model_build
 
             model = self._join_models[field_def.id] = join_model_build(self, field_def)
-        return model  # type: ignore[no-any-return]
+        return model
 
 
 @dataclass(eq=False)
@@ -205,11 +206,19 @@ def definitions_load(schema: str, token: str | None) -> SchemaDefs:
 
 _lock = threading.Lock()
 _entries: "OrderedDict[str, SchemaDefs]" = OrderedDict()
-_changing: set[str] = set()  # schemas changed by a transaction of this process that may still be open
+_changing: set[str] = set()  # scopes changed by a transaction of this process that may still be open
 
 
-def _token_key(schema: str) -> str:
-    return f"defs:{schema}"
+def _token_key(scope: str) -> str:
+    return f"defs:{scope}"
+
+
+def _scope() -> tuple[str, str]:
+    """(schema, cache scope): the scope adds the project's id, so a project deleted and re-created under the same
+    schema name never meets the definitions cached for its predecessor."""
+    schema = current_schema()
+    tenant_id = getattr(schema_connection.tenant, "pk", None)
+    return schema, f"{schema}:{tenant_id}"
 
 
 def _cache() -> Any:
@@ -218,15 +227,15 @@ def _cache() -> Any:
 
 def schema_definitions() -> SchemaDefs:
     """Definitions of the current schema, from the process cache when still current."""
-    schema = current_schema()
+    schema, scope = _scope()
     knobs = settings.NOCODE
     with _lock:
-        if schema in _changing:
+        if scope in _changing:
             if connection.in_atomic_block:
                 return definitions_load(schema, None)
-            _changing.discard(schema)
-    token = _cache().get(_token_key(schema))
-    entry = _entries.get(schema)
+            _changing.discard(scope)
+    token = _cache().get(_token_key(scope))
+    entry = _entries.get(scope)
     if (
         entry is not None
         and token is not None
@@ -236,12 +245,12 @@ def schema_definitions() -> SchemaDefs:
         return entry
     if token is None:
         fresh = uuid.uuid4().hex
-        token = fresh if _cache().add(_token_key(schema), fresh, timeout=None) else _cache().get(_token_key(schema))
+        token = fresh if _cache().add(_token_key(scope), fresh, timeout=None) else _cache().get(_token_key(scope))
     loaded = definitions_load(schema, token)
     if token is not None:
         with _lock:
-            _entries[schema] = loaded
-            _entries.move_to_end(schema)
+            _entries[scope] = loaded
+            _entries.move_to_end(scope)
             while len(_entries) > knobs["DEFINITIONS_CACHE_SCHEMAS"]:
                 _entries.popitem(last=False)
     return loaded
@@ -254,16 +263,16 @@ def table_definition(name: str) -> TableDef:
 
 def definitions_changed() -> None:
     """Call inside a transaction that changes definitions of the current schema (see the module docstring)."""
-    schema = current_schema()
+    _, scope = _scope()
     with _lock:
-        _changing.add(schema)
-        _entries.pop(schema, None)
+        _changing.add(scope)
+        _entries.pop(scope, None)
 
     def publish() -> None:
-        _cache().set(_token_key(schema), uuid.uuid4().hex, timeout=None)
+        _cache().set(_token_key(scope), uuid.uuid4().hex, timeout=None)
         with _lock:
-            _changing.discard(schema)
-            _entries.pop(schema, None)
+            _changing.discard(scope)
+            _entries.pop(scope, None)
 
     transaction.on_commit(publish)
 

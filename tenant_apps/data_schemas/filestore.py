@@ -4,10 +4,12 @@ Paths use ids (stable across renames) and a random directory per upload; the ori
 download. Deletions run after commit, so a rolled-back change never loses a file.
 """
 
+import contextlib
 import posixpath
 import uuid
 from typing import IO, Any
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -24,11 +26,19 @@ def _prefix(schema: str, table_id: int, field_id: int | None = None) -> str:
     return posixpath.join(*parts)
 
 
+def _safe_name(name: str) -> str:
+    """The last path part of `name`, reduced to letters, digits, `-`, `_` and `.` (never empty, `.` or `..`)."""
+    try:
+        return get_valid_filename(posixpath.basename(name.replace("\\", "/")))[-150:]
+    except SuspiciousFileOperation:
+        return "file"
+
+
 def file_save(
     *, schema: str, table_id: int, field_id: int, name: str, content: IO[bytes], size: int, content_type: str
 ) -> dict[str, Any]:
     """Store an upload; returns the metadata kept in the record's column."""
-    safe_name = get_valid_filename(posixpath.basename(name.replace("\\", "/")))[:150] or "file"
+    safe_name = _safe_name(name)
     path = posixpath.join(_prefix(schema, table_id, field_id), uuid.uuid4().hex, safe_name)
     stored = storage().save(path, content)
     return {
@@ -41,7 +51,7 @@ def file_save(
 
 
 def file_open(path: str) -> IO[bytes]:
-    return storage().open(path, "rb")  # type: ignore[no-any-return]
+    return storage().open(path, "rb")
 
 
 def files_delete(paths: list[str]) -> None:
@@ -59,10 +69,8 @@ def _tree_delete(prefix: str) -> None:
         store.delete(posixpath.join(prefix, name))
     for name in directories:
         _tree_delete(posixpath.join(prefix, name))
-    try:
+    with contextlib.suppress(OSError):
         store.delete(prefix)
-    except OSError:
-        pass
 
 
 def table_files_delete(*, schema: str, table_id: int) -> None:

@@ -27,10 +27,10 @@ SQL_KEYWORDS = frozenset(
     column concurrently constraint create cross current_catalog current_date current_role current_schema
     current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for
     foreign freeze from full grant group having ilike in initially inner intersect into is isnull join lateral
-    leading left like limit localtime localtimestamp natural not notnull null offset on only or order outer overlaps
-    placing primary references returning right select session_user similar some symmetric system_user table
-    tablesample then to trailing true union unique user using variadic verbose when where window with
-    """.split()
+    leading left like limit localtime localtimestamp natural not notnull null offset on only or order outer
+    overlaps placing primary references returning right select session_user similar some symmetric system_user
+    table tablesample then to trailing true union unique user using variadic verbose when where window with
+    """.split()  # noqa: SIM905
 )
 AUTOMATIC_FIELDS = ("id", "created_at", "updated_at")
 # Attribute names of Django models (a field named `save` or `objects` would break the run-time model).

@@ -18,9 +18,7 @@ PhysicalOf = Callable[[int], str]  # table id -> physical table name (link targe
 
 def automatic_columns(table_id: int) -> list[ddl.Column]:
     return [
-        ddl.Column(
-            "id", "bigint", primary_key=True, identity=True, primary_key_name=naming.primary_key_name(table_id)
-        ),
+        ddl.Column("id", "bigint", primary_key=True, identity=True, primary_key_name=naming.primary_key_name(table_id)),
         ddl.Column("created_at", "timestamptz", not_null=True, default_now=True),
         ddl.Column("updated_at", "timestamptz", not_null=True, default_now=True),
     ]
@@ -61,9 +59,7 @@ def field_add(
     if _is_many_to_many(field):
         _join_table_create(cursor=cursor, table_id=table_id, physical=physical, field=field, physical_of=physical_of)
         return
-    ddl.column_add(
-        cursor=cursor, table=physical, column=field_column(table_id, field, physical_of, not_null=False)
-    )
+    ddl.column_add(cursor=cursor, table=physical, column=field_column(table_id, field, physical_of, not_null=False))
     if fill is not None:
         ddl.column_fill(cursor=cursor, table=physical, column=field.name, value=fill)
     if field.required:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -178,6 +178,7 @@ def _default_errors(field: FieldDef, default: Any) -> list[str]:
 def _db_value(table: TableDef, field: FieldDef, value: Any) -> Any:
     """A coerced value prepared for a raw parameter (json, arrays, decimals) by the run-time model field."""
     model_field = table.model._meta.get_field(field.name)
+    assert isinstance(model_field, models.Field)
     return model_field.get_db_prep_save(value, connection=connection)
 
 
@@ -309,12 +310,15 @@ def _field_add(*, cursor: Any, table: Table, spec: FieldSpec, position: int, pre
     )
     field = replace(draft, id=row.pk)
     table_physical = naming.physical_table(table.name)
+    if field.type == "link" and field.options["target_table_id"] != table.pk:
+        # Hold the target's definition (a concurrent delete of the target waits for this change, then sees the link).
+        cursor.execute("SELECT 1 FROM data_schemas_table WHERE id = %s FOR SHARE", [field.options["target_table_id"]])
     fill = None
     if field.has_column:
-        rows = ddl.table_row_count(cursor=cursor, table=table_physical)
+        rows = ddl.table_has_rows(cursor=cursor, table=table_physical)
         if rows and field.required and field.default is None:
             raise ValidationFailed(
-                f"The table has {rows} records: a new required field needs a default.",
+                "The table has records: a new required field needs a default.",
                 code="DEFAULT_REQUIRED",
                 fields={f"{prefix}default": ["Required for a required field on a table with records."]},
             )
@@ -428,9 +432,8 @@ def field_update(
             _field_clean(spec, context=context, field_id=old.id, position=old.position), created_at=old.created_at
         )
         table_physical = naming.physical_table(table.name)
-        if new.name != old.name:
-            if Field.objects.filter(table=table, name=new.name).exists():
-                raise Conflict(f"Field '{new.name}' already exists.", code="FIELD_EXISTS", fields={"name": ["Taken."]})
+        if new.name != old.name and Field.objects.filter(table=table, name=new.name).exists():
+            raise Conflict(f"Field '{new.name}' already exists.", code="FIELD_EXISTS", fields={"name": ["Taken."]})
         if old.type == "link" and old.options != new.options:
             raise ValidationFailed(
                 "A link's target and multiplicity cannot change.",

@@ -6,6 +6,7 @@ come from an `ARRAY(subquery)` in the same statement; expansions load each targe
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ MAX_RECORD_ID = 2**63 - 1
 
 def _many_to_many(table: TableDef, field: FieldDef) -> ArraySubquery:
     join = table.join_model(field)
-    return ArraySubquery(join.objects.filter(source_id=OuterRef("id")).order_by("id").values("target_id"))
+    return ArraySubquery(join._default_manager.filter(source_id=OuterRef("id")).order_by("id").values("target_id"))
 
 
 def record_queryset(*, table: TableDef, where: Q | None = None) -> QuerySet[Any]:
@@ -61,7 +62,9 @@ def rows_finish(table: TableDef, rows: list[dict[str, Any]]) -> list[dict[str, A
     converters = _output_converters(table, list(rows[0]))
     for field in converters:
         for row in rows:
-            row[field.name] = field.field_type.to_json(row[field.name], field, table_name=table.name, record_id=row["id"])
+            row[field.name] = field.field_type.to_json(
+                row[field.name], field, table_name=table.name, record_id=row["id"]
+            )
     return rows
 
 
@@ -162,7 +165,12 @@ def record_list(*, defs: SchemaDefs, table: TableDef, params: ListParams, where:
 
 
 def record_get(
-    *, defs: SchemaDefs, table: TableDef, record_id: int, fields: list[str] | None = None, expand: list[str] = ()
+    *,
+    defs: SchemaDefs,
+    table: TableDef,
+    record_id: int,
+    fields: list[str] | None = None,
+    expand: Sequence[str] = (),
 ) -> dict[str, Any]:
     names = fields or ["id", *(f.name for f in table.fields), "created_at", "updated_at"]
     row = None

@@ -19,7 +19,7 @@ from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas import filestore, naming
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
 
-from .selectors import MAX_RECORD_ID, record_get, records_by_ids
+from .selectors import MAX_RECORD_ID, record_get, records_by_ids, rows_finish
 from .validation import CleanRow, Errors, rows_clean
 
 # --- errors --------------------------------------------------------------------------------------------------------
@@ -50,7 +50,9 @@ def integrity_error(table: TableDef, exc: IntegrityError, *, prefix: str = "") -
         return ValidationFailed("A linked record does not exist.", fields={name: ["The linked record does not exist."]})
     if isinstance(cause, psycopg.errors.NotNullViolation):
         column = diag.column_name if diag is not None else "record"
-        return ValidationFailed("A required value is missing.", fields={f"{prefix}{column}": ["This field is required."]})
+        return ValidationFailed(
+            "A required value is missing.", fields={f"{prefix}{column}": ["This field is required."]}
+        )
     return ValidationFailed("The record violates a constraint.", fields={name: [str(cause or exc)]})
 
 
@@ -78,9 +80,7 @@ def _unique_check(table: TableDef, rows: Sequence[CleanRow], *, bulk: bool, skip
                     errors.add(index, field.name, "A record with this value already exists.")
     if errors.fields:
         names = sorted({key.rsplit(".", 1)[-1] for key in errors.fields})
-        raise Conflict(
-            f"Unique value already used: {', '.join(names)}.", code="UNIQUE_VIOLATION", fields=errors.fields
-        )
+        raise Conflict(f"Unique value already used: {', '.join(names)}.", code="UNIQUE_VIOLATION", fields=errors.fields)
 
 
 def bulk_limit(rows: Sequence[Any], key: str = "records") -> None:
@@ -100,7 +100,11 @@ def _links_write(table: TableDef, ids: Sequence[int], rows: Sequence[CleanRow], 
     for field in table.fields:
         if field.has_column:
             continue
-        targets = [(record_id, row.links[field.name]) for record_id, row in zip(ids, rows, strict=True) if field.name in row.links]
+        targets = [
+            (record_id, row.links[field.name])
+            for record_id, row in zip(ids, rows, strict=True)
+            if field.name in row.links
+        ]
         if not targets:
             continue
         join = table.join_model(field)
@@ -114,7 +118,12 @@ def _links_write(table: TableDef, ids: Sequence[int], rows: Sequence[CleanRow], 
 # --- create --------------------------------------------------------------------------------------------------------
 
 
-def _insert(table: TableDef, rows: Sequence[CleanRow]) -> list[int]:
+def _insert(table: TableDef, rows: Sequence[CleanRow]) -> list[dict[str, Any]]:
+    """One INSERT ... RETURNING id, created_at, updated_at (+ one per many-to-many field); the records as shown.
+
+    The output is built from the coerced values, which are exactly what PostgreSQL stores (decimals quantized,
+    datetimes in UTC), so no SELECT is needed after the insert.
+    """
     model = table.model
     try:
         with transaction.atomic():
@@ -123,7 +132,14 @@ def _insert(table: TableDef, rows: Sequence[CleanRow]) -> list[int]:
             _links_write(table, ids, rows, replace=False)
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
-    return ids
+    out: list[dict[str, Any]] = []
+    for obj, row in zip(created, rows, strict=True):
+        record: dict[str, Any] = {"id": obj.pk}
+        for field in table.fields:
+            record[field.name] = getattr(obj, field.name) if field.has_column else row.links.get(field.name, [])
+        record["created_at"], record["updated_at"] = getattr(obj, "created_at"), getattr(obj, "updated_at")  # noqa: B009
+        out.append(record)
+    return rows_finish(table, out)
 
 
 def records_create(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], bulk: bool) -> list[dict[str, Any]]:
@@ -132,8 +148,7 @@ def records_create(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], bu
         bulk_limit(rows)
     cleaned = rows_clean(defs, table, rows, mode="create", bulk=bulk)
     _unique_check(table, cleaned, bulk=bulk)
-    ids = _insert(table, cleaned)
-    return records_by_ids(table=table, ids=ids)
+    return _insert(table, cleaned)
 
 
 # --- update --------------------------------------------------------------------------------------------------------
@@ -144,8 +159,22 @@ def _existing_ids(table: TableDef, ids: Iterable[int]) -> set[int]:
     return set(table.model._default_manager.filter(id__in=wanted).values_list("id", flat=True))
 
 
+def _cleared_files(table: TableDef, rows: Sequence[CleanRow]) -> list[str]:
+    """Stored paths of files that these rows clear (a file field set to null on an existing record)."""
+    paths: list[str] = []
+    for field in table.fields:
+        if field.type != "file":
+            continue
+        ids = [row.record_id for row in rows if row.record_id and field.name in row.values]
+        if ids:
+            values = table.model._default_manager.filter(id__in=ids).values_list(field.name, flat=True)
+            paths += [value["path"] for value in values if value and value.get("path")]
+    return paths
+
+
 def _update(table: TableDef, rows: Sequence[CleanRow], *, replace: bool) -> None:
     manager = table.model._default_manager
+    cleared = _cleared_files(table, rows)
     try:
         with transaction.atomic():
             for row in rows:
@@ -154,11 +183,11 @@ def _update(table: TableDef, rows: Sequence[CleanRow], *, replace: bool) -> None
             _links_write(table, ids, rows, replace=True)  # type: ignore[arg-type]
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
+    if cleared:
+        transaction.on_commit(lambda: filestore.files_delete(cleared))
 
 
-def record_update(
-    *, defs: SchemaDefs, table: TableDef, record_id: int, data: Any, replace: bool
-) -> dict[str, Any]:
+def record_update(*, defs: SchemaDefs, table: TableDef, record_id: int, data: Any, replace: bool) -> dict[str, Any]:
     """PATCH (`replace=False`, only the given fields) or PUT (`replace=True`, omitted fields reset)."""
     if record_id not in _existing_ids(table, [record_id]):
         raise NotFound(f"No record {record_id} in '{table.name}'.", code="RECORD_NOT_FOUND")
@@ -172,16 +201,24 @@ def record_update(
 def records_update(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any]) -> list[dict[str, Any]]:
     """Bulk PATCH: every row names its `id`; all or nothing."""
     bulk_limit(rows)
-    cleaned = rows_clean(defs, table, rows, mode="update", bulk=True, with_id=True)
     errors = Errors(bulk=True)
-    existing = _existing_ids(table, [row.record_id for row in cleaned if row.record_id])
+    ids = [row.get("id") if isinstance(row, dict) else None for row in rows]
+    existing = _existing_ids(table, [i for i in ids if isinstance(i, int) and not isinstance(i, bool)])
     seen: set[int] = set()
-    for index, row in enumerate(cleaned):
-        if row.record_id not in existing:
-            errors.add(index, "id", f"No record with id {row.record_id}.")
-        elif row.record_id in seen:
+    for index, record_id in enumerate(ids):
+        if not isinstance(record_id, int) or isinstance(record_id, bool):
+            continue  # rows_clean names a missing or malformed id
+        if record_id not in existing:
+            errors.add(index, "id", f"No record with id {record_id}.")
+        elif record_id in seen:
             errors.add(index, "id", "Appears twice in this request.")
-        seen.add(row.record_id)  # type: ignore[arg-type]
+        seen.add(record_id)
+    try:
+        cleaned = rows_clean(defs, table, rows, mode="update", bulk=True, with_id=True)
+    except ValidationFailed as exc:
+        for key, messages in errors.fields.items():
+            exc.fields.setdefault(key, []).extend(messages)
+        raise
     errors.raise_if_any()
     _unique_check(table, cleaned, bulk=True)
     _update(table, cleaned, replace=False)
@@ -197,9 +234,7 @@ class UpsertResult:
     created: list[bool]
 
 
-def records_upsert(
-    *, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], key: str, bulk: bool
-) -> UpsertResult:
+def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], key: str, bulk: bool) -> UpsertResult:
     """Insert, or update the record with the same value of the unique field `key` (INSERT ... ON CONFLICT).
 
     Rows are validated as creates (omitted fields take their defaults on insert); an update changes only the
@@ -249,9 +284,7 @@ def records_upsert(
                 )
                 for i, obj in zip(indexes, done, strict=True):
                     ids[i] = obj.pk
-            replace_links = [
-                (record_id, row) for record_id, row in zip(ids, cleaned, strict=True) if row.links
-            ]
+            replace_links = [(record_id, row) for record_id, row in zip(ids, cleaned, strict=True) if row.links]
             if replace_links:
                 _links_write(table, [i for i, _ in replace_links], [r for _, r in replace_links], replace=True)
     except IntegrityError as exc:
@@ -375,7 +408,7 @@ def record_file_get(*, table: TableDef, record_id: int, field_name: str) -> dict
         value = table.model._default_manager.filter(id=record_id).values_list(field.name, flat=True).first()
     if not value:
         raise NotFound("No file here.", code="FILE_NOT_FOUND")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def record_file_delete(*, table: TableDef, record_id: int, field_name: str) -> None:

@@ -41,7 +41,9 @@ class Errors:
 
     def raise_if_any(self, message: str = "Invalid record.") -> None:
         if self.fields:
-            raise ValidationFailed(message if not self.bulk else "Invalid records; nothing was written.", fields=self.fields)
+            raise ValidationFailed(
+                message if not self.bulk else "Invalid records; nothing was written.", fields=self.fields
+            )
 
 
 def rows_clean(
@@ -108,7 +110,9 @@ def rows_clean(
     return cleaned
 
 
-def _fill_missing(table: TableDef, raw: dict[str, Any], row: CleanRow, errors: Errors, index: int, *, replace: bool) -> None:
+def _fill_missing(
+    table: TableDef, raw: dict[str, Any], row: CleanRow, errors: Errors, index: int, *, replace: bool
+) -> None:
     for field_def in table.fields:
         if field_def.name in raw or not field_def.field_type.writable:
             continue

@@ -49,6 +49,10 @@ CREATE TABLE t_orders__tags (
 );
 CREATE TABLE "Odd ""Name"" Table" ("Mixed Case" integer, "select" text);
 CREATE UNLOGGED TABLE t_scratch (k integer) WITH (fillfactor = 70);
+CREATE TABLE t_misc (
+    small smallint, whole integer, big bigint, exact numeric, code char(3), span interval, at_time time,
+    at_local timestamp, ip inet, matrix integer[][], doc json, flags bit varying(8), money_value money
+);
 """
 
 RICH_DATA = r"""
@@ -69,6 +73,11 @@ VALUES
 INSERT INTO t_orders__tags VALUES (10, 'red'), (10, 'blue'), (12, 'red');
 INSERT INTO "Odd ""Name"" Table" VALUES (1, 'from'), (NULL, NULL);
 INSERT INTO t_scratch VALUES (1), (2);
+INSERT INTO t_misc VALUES
+    (-32768, 2147483647, -9223372036854775808, 123456789012345678901234567890.123456789, 'ab',
+     '1 year 2 mons -3 days 04:05:06.789', '23:59:59.999999', '1999-12-31 23:59:59', '2001:db8::1/64',
+     '{{1,2},{3,NULL}}', '{"keep": "json  spacing", "a": 1, "a": 2}', B'1011', '$12.34'),
+    (NULL, NULL, NULL, 'NaN', NULL, NULL, NULL, 'infinity', '10.0.0.1', '{}', 'null', B'', NULL);
 SELECT nextval('t_invoice_numbers');
 SELECT nextval('t_customers_id_seq'), nextval('t_customers_id_seq');
 """

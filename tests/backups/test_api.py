@@ -122,3 +122,13 @@ def test_failed_backup_reports_its_error(
         None,
     )
     assert dump.project_dump is not broken
+
+
+def test_a_redelivered_task_does_not_run_a_backup_twice(shop: Any, backup_dirs: Any) -> None:
+    from shared_apps.backups.tasks import backup_run_task
+
+    running = Backup.objects.create(project=shop, project_slug="shop", trigger="api", status="running")
+    assert backup_run_task(running.pk) == {"backup_id": running.pk, "status": "running"}
+    running.refresh_from_db()
+    assert (running.status, running.storage_key, running.started_at) == ("running", "", None)
+    assert not backup_dirs["backups"].exists()

@@ -236,3 +236,10 @@ def test_manifest_rows_and_checksums_describe_the_files(backup_path: Path) -> No
     assert m["project"] == {"slug": "shop", "name": "Project", "organization": m["project"]["organization"]}
     assert sorted(x["path"] for x in m["media"]) == ["attachments/1/report.pdf", "attachments/2/notes.txt", "empty.bin"]
     assert {s["name"]: (s["last_value"], s["is_called"]) for s in m["sequences"]}["t_invoice_numbers"] == (120, True)
+
+
+def test_unknown_file_or_backup_id_is_refused(db: None, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match=r"No backup file or recorded backup '.*missing\.zip'"):
+        call_command("tenant_restore", str(tmp_path / "missing.zip"), new_slug="shop-copy")
+    with pytest.raises(CommandError, match="No backup file or recorded backup '424242'"):
+        call_command("tenant_restore", "424242", new_slug="shop-copy")

@@ -130,3 +130,14 @@ def test_abandoned_backups_do_not_block_new_ones(owner: Any, make_project: Any) 
     stale.refresh_from_db()
     assert (stale.status, backup.status) == ("failed", "succeeded")
     assert stale.error.startswith("Abandoned")
+
+
+def test_nightly_job_runs_in_the_project_schema_and_uses_the_service(owner: Any, make_project: Any) -> None:
+    from shared_apps.foundation.schemas import in_schema
+    from shared_apps.operations.services import project_backup
+
+    make_project(owner, slug="shop")
+    with in_schema("shop"):
+        result = project_backup()
+    backup = Backup.objects.get()
+    assert (result["status"], result["backup_id"], backup.trigger) == ("succeeded", backup.pk, "schedule")

@@ -21,7 +21,7 @@ def project(owner: Any, make_project: Any) -> Any:
 
 @pytest.fixture
 def api(project: Any, owner: Any, project_api: Any) -> Api:
-    return project_api(project, user=owner)  # type: ignore[no-any-return]
+    return project_api(project, user=owner)
 
 
 @pytest.fixture
@@ -32,6 +32,6 @@ def member_api(project: Any, make_user: Any, project_api: Any) -> Any:
     def make(role: str) -> Api:
         user = make_user()
         ProjectMembership.objects.create(project=project, user=user, role=role)
-        return project_api(project, user=user)  # type: ignore[no-any-return]
+        return project_api(project, user=user)
 
     return make

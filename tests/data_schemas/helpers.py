@@ -11,7 +11,7 @@ from tests.conftest import Api
 def create_table(api: Api, name: str, fields: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
     response = api.post("/api/v1/tables/", {"name": name, "fields": fields or [], **extra})
     assert response.status_code == 201, response.json()
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def put(api: Api, path: str, data: Any) -> Any:

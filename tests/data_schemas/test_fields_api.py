@@ -46,14 +46,16 @@ def test_each_type_gets_its_column(api: Api, items: Any, spec: dict[str, Any], s
 
 def test_many_to_many_link_has_a_join_table_and_no_column(api: Api, items: Any) -> None:
     response = api.post(
-        "/api/v1/tables/items/fields/", {"name": "related", "type": "link", "options": {"target": "items", "multiple": True}}
+        "/api/v1/tables/items/fields/",
+        {"name": "related", "type": "link", "options": {"target": "items", "multiple": True}},
     )
     assert response.status_code == 201
     assert response.json()["options"] == {"target": "items", "multiple": True}
     assert "related" not in [c[0] for c in columns("shop", "t_items")]
     table_id, field_id = rows(
-        "shop", "SELECT t.id, f.id FROM data_schemas_table t JOIN data_schemas_field f ON f.table_id = t.id "
-        "WHERE f.name = 'related'"
+        "shop",
+        "SELECT t.id, f.id FROM data_schemas_table t JOIN data_schemas_field f ON f.table_id = t.id "
+        "WHERE f.name = 'related'",
     )[0]
     assert columns("shop", f"t_{table_id}__{field_id}") == [
         ("id", "bigint", "NO"),
@@ -140,7 +142,8 @@ def test_rename_field_renames_the_column_and_keeps_values(api: Api, items: Any) 
     assert response.json()["name"] == "headline"
     assert rows("shop", "SELECT headline FROM t_items") == [("kept",)]
     records = api.get("/api/v1/tables/items/records/").json()["results"]
-    assert records[0]["headline"] == "kept" and "title" not in records[0]
+    assert records[0]["headline"] == "kept"
+    assert "title" not in records[0]
 
 
 def test_make_unique_refuses_duplicates_and_then_enforces(api: Api, items: Any) -> None:
@@ -169,9 +172,7 @@ def test_make_required_refuses_empty_values(api: Api, items: Any) -> None:
 
 
 def test_update_constraints_and_default(api: Api, items: Any) -> None:
-    response = api.patch(
-        "/api/v1/tables/items/fields/title/", {"constraints": {"max_length": 5}, "default": "hello"}
-    )
+    response = api.patch("/api/v1/tables/items/fields/title/", {"constraints": {"max_length": 5}, "default": "hello"})
     assert response.status_code == 200
     assert (response.json()["constraints"], response.json()["default"]) == ({"max_length": 5}, "hello")
     assert api.post("/api/v1/tables/items/records/", {}).json()["title"] == "hello"
@@ -202,7 +203,10 @@ def test_delete_field_needs_confirmation(api: Api, items: Any) -> None:
 
 
 def test_delete_many_to_many_field_drops_its_join_table(api: Api, items: Any) -> None:
-    api.post("/api/v1/tables/items/fields/", {"name": "rel", "type": "link", "options": {"target": "items", "multiple": True}})
+    api.post(
+        "/api/v1/tables/items/fields/",
+        {"name": "rel", "type": "link", "options": {"target": "items", "multiple": True}},
+    )
     join = rows("shop", "SELECT relname FROM pg_class WHERE relname LIKE 't\\_%%\\_\\_%%' AND relkind = 'r'")[0][0]
     assert api.delete("/api/v1/tables/items/fields/rel/?confirm=rel").status_code == 204
     assert not relation_exists("shop", join)

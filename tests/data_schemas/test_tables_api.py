@@ -53,7 +53,8 @@ def test_list_get_rename_update_and_delete(api: Api) -> None:
         "Purchases",
         2,
     )
-    assert relation_exists("shop", "t_purchases") and not relation_exists("shop", "t_orders")
+    assert relation_exists("shop", "t_purchases")
+    assert not relation_exists("shop", "t_orders")
     assert api.get("/api/v1/tables/orders/").status_code == 404
     assert api.post("/api/v1/tables/purchases/records/", {"title": "kept"}).status_code == 201
 
@@ -171,7 +172,8 @@ def test_two_projects_with_a_table_of_the_same_name_stay_apart(
     depot_rows = other_api.get("/api/v1/tables/items/records/").json()["results"]
     assert [(r["id"], r["title"]) for r in shop_rows] == [(1, "shop item")]
     assert [(r["id"], r["sku"]) for r in depot_rows] == [(1, 42)]
-    assert "sku" not in shop_rows[0] and "title" not in depot_rows[0]
+    assert "sku" not in shop_rows[0]
+    assert "title" not in depot_rows[0]
     assert api.get("/api/v1/tables/items/").json()["fields"][0]["name"] == "title"
     assert other_api.get("/api/v1/tables/items/").json()["fields"][0]["name"] == "sku"
 
@@ -188,7 +190,9 @@ def test_deleting_a_table_linked_from_another_is_409(api: Api) -> None:
 
 def test_table_with_many_to_many_link_drops_its_join_table(api: Api) -> None:
     create_table(api, "tags", [{"name": "label", "type": "text"}])
-    table = create_table(api, "posts", [{"name": "tags", "type": "link", "options": {"target": "tags", "multiple": True}}])
+    table = create_table(
+        api, "posts", [{"name": "tags", "type": "link", "options": {"target": "tags", "multiple": True}}]
+    )
     join = rows("shop", "SELECT relname FROM pg_class WHERE relname LIKE 't\\_%%\\_\\_%%' AND relkind = 'r'")
     assert len(join) == 1
     assert table["fields"][0]["options"] == {"target": "tags", "multiple": True}
@@ -216,3 +220,24 @@ def test_api_key_scopes_for_the_schema(
 
 def test_no_credentials_is_401(project: Any, project_api: Any) -> None:
     assert project_api(project).get("/api/v1/tables/").status_code == 401
+
+
+def test_a_table_can_link_to_itself_from_the_start(api: Api) -> None:
+    table = create_table(
+        api,
+        "people",
+        [
+            {"name": "name", "type": "text"},
+            {"name": "manager", "type": "link", "options": {"target": "people"}},
+            {"name": "friends", "type": "link", "options": {"target": "people", "multiple": True}},
+        ],
+    )
+    assert [f["options"] for f in table["fields"][1:]] == [
+        {"target": "people", "multiple": False},
+        {"target": "people", "multiple": True},
+    ]
+    boss = api.post("/api/v1/tables/people/records/", {"name": "boss"}).json()
+    me = api.post("/api/v1/tables/people/records/", {"name": "me", "manager": boss["id"], "friends": [boss["id"]]})
+    assert (me.json()["manager"], me.json()["friends"]) == (boss["id"], [boss["id"]])
+    assert api.delete("/api/v1/tables/people/?confirm=people").status_code == 204
+    assert definitions("shop") == []

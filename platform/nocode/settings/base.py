@@ -253,8 +253,8 @@ NOCODE = {
     "METRICS_TOKEN": env("METRICS_TOKEN", default=""),
     "METRICS_PROJECT_BUCKETS": env.int("NOCODE_METRICS_PROJECT_BUCKETS", default=64),
     "METRICS_NAMED_PROJECTS": env.list("NOCODE_METRICS_NAMED_PROJECTS", default=[]),
-    # Backups: zlib level of the archive (0 = stored, 1 = fastest ... 9), retention defaults of `tenant_backups --prune`,
-    # and after how long a backup still marked running is considered abandoned (worker killed).
+    # Backups (docs/backup.md): zlib level of the archive (0 = stored, 1 = fastest ... 9), retention defaults of
+    # `tenant_backups --prune`, and after how long a backup still marked running counts as abandoned.
     "BACKUP_COMPRESSLEVEL": env.int("NOCODE_BACKUP_COMPRESSLEVEL", default=1),
     "BACKUP_KEEP_DAILY": env.int("NOCODE_BACKUP_KEEP_DAILY", default=7),
     "BACKUP_KEEP_WEEKLY": env.int("NOCODE_BACKUP_KEEP_WEEKLY", default=4),

@@ -23,7 +23,7 @@ class FieldInput(StrictSerializer):
     name = serializers.CharField(max_length=100, trim_whitespace=False)
     type = serializers.CharField(max_length=32)
     options = serializers.DictField(required=False, default=dict)
-    required = serializers.BooleanField(required=False, default=False)
+    required = serializers.BooleanField(required=False, default=False)  # type: ignore[assignment]
     unique = serializers.BooleanField(required=False, default=False)
     default = serializers.JSONField(required=False, allow_null=True, default=None)
     constraints = serializers.DictField(required=False, default=dict)
@@ -33,7 +33,7 @@ class FieldUpdateInput(StrictSerializer):
     name = serializers.CharField(max_length=100, required=False, trim_whitespace=False)
     type = serializers.CharField(max_length=32, required=False)
     options = serializers.DictField(required=False)
-    required = serializers.BooleanField(required=False)
+    required = serializers.BooleanField(required=False)  # type: ignore[assignment]
     unique = serializers.BooleanField(required=False)
     default = serializers.JSONField(required=False, allow_null=True)
     constraints = serializers.DictField(required=False)
@@ -44,7 +44,7 @@ class TableCreateInput(StrictSerializer):
     name = serializers.CharField(max_length=100, trim_whitespace=False)
     display_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    fields = FieldInput(many=True, required=False, default=list)
+    fields = FieldInput(many=True, required=False, default=list)  # type: ignore[assignment]
 
 
 class TableUpdateInput(StrictSerializer):

@@ -101,7 +101,7 @@ class FieldType:
     def sql_type(self, options: Mapping[str, Any]) -> str:
         raise NotImplementedError
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         raise NotImplementedError
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:

@@ -32,7 +32,7 @@ class FileType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "jsonb"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.JSONField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:

@@ -68,7 +68,7 @@ class LinkType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "bigint"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.BigIntegerField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:

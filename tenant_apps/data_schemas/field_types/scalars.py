@@ -44,7 +44,7 @@ class TextType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "text"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.TextField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
@@ -118,7 +118,7 @@ class IntegerType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "bigint"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.BigIntegerField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
@@ -163,7 +163,7 @@ class DecimalType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return f"numeric({int(options['precision'])},{int(options['scale'])})"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.DecimalField(
             null=True, max_digits=field.options["precision"], decimal_places=field.options["scale"]
         )
@@ -204,7 +204,7 @@ class FloatType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "double precision"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.FloatField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
@@ -230,7 +230,7 @@ class BooleanType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "boolean"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.BooleanField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
@@ -256,7 +256,7 @@ class DateType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "date"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.DateField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
@@ -287,7 +287,7 @@ class DateTimeType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "timestamptz"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.DateTimeField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
@@ -324,7 +324,7 @@ class UuidType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "uuid"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.UUIDField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
@@ -369,7 +369,7 @@ class JsonType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "jsonb"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.JSONField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:

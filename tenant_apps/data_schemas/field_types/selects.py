@@ -47,7 +47,7 @@ class SingleSelectType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "text"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return models.TextField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
@@ -85,7 +85,7 @@ class MultiSelectType(FieldType):
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "text[]"
 
-    def model_field(self, field: "FieldDef") -> models.Field:  # type: ignore[type-arg]
+    def model_field(self, field: "FieldDef") -> models.Field:
         return ArrayField(models.TextField(), null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:

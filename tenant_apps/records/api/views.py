@@ -83,17 +83,16 @@ class RecordListView(RecordsView):
         _only_params(request, {"upsert_on"})
         defs, table_def = _table(table)
         data = _body(request)
-        rows = _bulk_rows(data)
-        bulk = rows is not None
+        given = _bulk_rows(data)
+        bulk = given is not None
+        rows = given if given is not None else [data]
         upsert_on = request.query_params.get("upsert_on")
         if upsert_on:
-            result = services.records_upsert(
-                defs=defs, table=table_def, rows=rows if bulk else [data], key=upsert_on, bulk=bulk  # type: ignore[arg-type]
-            )
+            result = services.records_upsert(defs=defs, table=table_def, rows=rows, key=upsert_on, bulk=bulk)
             if bulk:
                 return Response({"records": result.records, "created": result.created})
             return Response(result.records[0], status=201 if result.created[0] else 200)
-        created = services.records_create(defs=defs, table=table_def, rows=rows if bulk else [data], bulk=bulk)  # type: ignore[arg-type]
+        created = services.records_create(defs=defs, table=table_def, rows=rows, bulk=bulk)
         return Response({"records": created} if bulk else created[0], status=status.HTTP_201_CREATED)
 
     def patch(self, request: ProjectRequest, table: str) -> Response:
@@ -125,13 +124,17 @@ class RecordDetailView(RecordsView):
         _only_params(request, set())
         defs, table_def = _table(table)
         data = _body(request)
-        return Response(services.record_update(defs=defs, table=table_def, record_id=record_id, data=data, replace=False))
+        return Response(
+            services.record_update(defs=defs, table=table_def, record_id=record_id, data=data, replace=False)
+        )
 
     def put(self, request: ProjectRequest, table: str, record_id: int) -> Response:
         _only_params(request, set())
         defs, table_def = _table(table)
         data = _body(request)
-        return Response(services.record_update(defs=defs, table=table_def, record_id=record_id, data=data, replace=True))
+        return Response(
+            services.record_update(defs=defs, table=table_def, record_id=record_id, data=data, replace=True)
+        )
 
     def delete(self, request: ProjectRequest, table: str, record_id: int) -> Response:
         _only_params(request, set())
