@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from shared_apps.backups.admin import backup_projects, restore_project
 from shared_apps.foundation.exceptions import DomainError
 
 from . import services
@@ -31,7 +32,7 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("slug", "name", "organization__slug")
     readonly_fields = ("schema_name", "status", "suspended_reason", "created_by", "created_at", "updated_at")
-    actions = ("suspend_projects", "resume_projects")
+    actions = ("suspend_projects", "resume_projects", backup_projects, restore_project)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:

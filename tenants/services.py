@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,8 +17,9 @@ from shared_apps.accounts.models import User
 from shared_apps.accounts.selectors import user_get_by_email
 from shared_apps.foundation.ddl import ddl_block, schema_drop
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
-from shared_apps.foundation.schemas import in_public
+from shared_apps.foundation.schemas import in_public, in_schema
 from shared_apps.organizations.models import Organization
+from tenant_apps.data_schemas.filestore import project_files_delete
 
 from . import apikeys, cors
 from .models import ApiKey, ApiKeyScope, Domain, Project, ProjectMembership, ProjectRole, ProjectStatus
@@ -80,6 +82,33 @@ def project_create(
     return project
 
 
+@dataclass(frozen=True)
+class ProjectFromSpec:
+    project: Project
+    spec_job_id: str
+
+
+def project_create_from_spec(
+    *, user: User, organization: Organization, org_role: str, slug: str, name: str, description: str = "", spec: Any
+) -> ProjectFromSpec:
+    """Create the project as `project_create` does, then apply `spec` to it as a job (tenant_apps/jobs).
+
+    The spec is validated first (a bad spec is a 400 and no project is created); the job is created in the new
+    project's schema and sent once the project is committed. Its id is returned for the status endpoint.
+    """
+    from tenant_apps.data_schemas.spec_jobs import spec_job_create, spec_job_start
+    from tenant_apps.data_schemas.specs import spec_plan_for_new_project
+
+    spec_plan_for_new_project(spec)
+    project = project_create(
+        user=user, organization=organization, org_role=org_role, slug=slug, name=name, description=description
+    )
+    with in_schema(project.schema_name):
+        job = spec_job_create(spec=spec, allow_drop=False, created_by_id=user.pk)
+    spec_job_start(job_id=str(job.pk), schema=project.schema_name)
+    return ProjectFromSpec(project=project, spec_job_id=str(job.pk))
+
+
 @transaction.atomic
 def project_update(
     *,
@@ -140,6 +169,7 @@ def project_delete(*, project: Project, actor_role: str, confirm: str | None) ->
             fields={"confirm": [f"Pass confirm={project.slug} to delete this project and all its data."]},
         )
     hosts = project_hosts(project=project)
+    schema_name = project.schema_name
     prefixes = list(ApiKey.objects.filter(project=project).values_list("prefix", flat=True))
     with in_public(), transaction.atomic():
         with ddl_block() as cursor:
@@ -150,6 +180,7 @@ def project_delete(*, project: Project, actor_role: str, confirm: str | None) ->
         Project.objects.filter(pk=project.pk).delete()
         transaction.on_commit(lambda: routing_invalidate(hosts=hosts))
         transaction.on_commit(lambda: apikeys.cache_forget(prefixes=prefixes))
+        transaction.on_commit(lambda: project_files_delete(schema=schema_name))
 
 
 # --- members ----------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from tenant_apps.console.site import console_site
+from tenant_apps.data_schemas.api.views_openapi import ProjectDocsView, ProjectSchemaView
 from tenants.api.views_tenant import ProjectRootView
 
 urlpatterns = [
@@ -10,6 +12,13 @@ urlpatterns = [
     path("api/v1/tables/", include("tenant_apps.data_schemas.api.urls")),
     path("api/v1/analytics/", include("shared_apps.analytics.api.urls_tenant")),
     path("api/v1/automation/", include("tenant_apps.jobs.api.urls")),
+    path("api/v1/automation/", include("tenant_apps.automation.api.urls")),
+    path("api/v1/automation/", include("tenant_apps.transfers.api.urls")),
+    path("api/v1/tables/", include("tenant_apps.transfers.api.urls_tables")),
+    path("api/v1/schema/", ProjectSchemaView.as_view(), name="project-schema"),
+    path("api/v1/docs/", ProjectDocsView.as_view(), name="project-docs"),
+    path("api/v1/spec/", include("tenant_apps.data_schemas.api.urls_spec")),
+    path("admin/", console_site.urls),  # the project console (owners and admins of this project)
 ]
 
 handler400 = "shared_apps.foundation.errors.json_bad_request"

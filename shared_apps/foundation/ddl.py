@@ -186,6 +186,22 @@ def index_drop(*, cursor: CursorWrapper, name: str) -> None:
     cursor.execute(f"DROP INDEX IF EXISTS {ident(name)}")
 
 
+def search_vector_sql(columns: Sequence[str]) -> str:
+    """The full-text document of a row: its text `columns` joined, as a 'simple' tsvector (no stemming).
+
+    Used verbatim both by the GIN index (`search_index_create`) and by queries, so PostgreSQL can match the index.
+    """
+    if not columns:
+        raise ValueError("A search vector needs at least one column.")
+    joined = " || ' ' || ".join(f"coalesce({ident(c)}, '')" for c in columns)
+    return f"to_tsvector('simple'::regconfig, {joined})"
+
+
+def search_index_create(*, cursor: CursorWrapper, table: str, name: str, columns: Sequence[str]) -> None:
+    """A GIN expression index over `search_vector_sql(columns)`."""
+    cursor.execute(f"CREATE INDEX {ident(name)} ON {ident(table)} USING gin ({search_vector_sql(columns)})")
+
+
 # Session-local (pg_temp) conversion helpers used to check and perform column type changes: each returns NULL
 # when a value does not convert exactly instead of failing the statement.
 TRY_CAST_FUNCTIONS = """

@@ -79,3 +79,8 @@ def table_files_delete(*, schema: str, table_id: int) -> None:
 
 def field_files_delete(*, schema: str, table_id: int, field_id: int) -> None:
     _tree_delete(_prefix(schema, table_id, field_id))
+
+
+def project_files_delete(*, schema: str) -> None:
+    """Remove every stored file of a project (called after the project's deletion commits)."""
+    _tree_delete(schema)

@@ -19,7 +19,7 @@ from shared_apps.foundation import ddl
 from shared_apps.foundation.exceptions import Conflict, NotFound, ValidationFailed
 from shared_apps.foundation.schemas import current_schema
 
-from . import conversion, filestore, naming, physical
+from . import conversion, filestore, naming, physical, search_index
 from .conversion import ConversionReport
 from .definitions import (
     FIELD_VALUES,
@@ -79,6 +79,13 @@ def _touch(table: Table) -> None:
 
 def _limit(key: str) -> int:
     return int(settings.NOCODE[key])
+
+
+def _search_index_refresh(*, cursor: Any, table: Table) -> None:
+    """Rebuild the table's full-text index after its text fields changed (search_index.py)."""
+    search_index.search_index_sync(
+        cursor=cursor, table_id=table.pk, physical=naming.physical_table(table.name), fields=_fields_of(table)
+    )
 
 
 # --- field definitions: validation ---------------------------------------------------------------------------------
@@ -220,6 +227,8 @@ def table_create(
                 )
             seen.add(spec.name)
             _field_add(cursor=cursor, table=table, spec=spec, position=index, prefix=f"fields.{index}.")
+        if any(spec.type in search_index.SEARCHABLE_TYPES for spec in fields):
+            _search_index_refresh(cursor=cursor, table=table)
         definitions_changed()
         return _table_def(table.pk)
 
@@ -358,6 +367,8 @@ def field_create(*, table_name: str, spec: FieldSpec) -> FieldDef:
             raise Conflict(f"Field '{spec.name}' already exists.", code="FIELD_EXISTS", fields={"name": ["Taken."]})
         position = max((f.position for f in existing), default=-1) + 1
         field = _field_add(cursor=cursor, table=table, spec=spec, position=position)
+        if search_index.searchable(field):
+            _search_index_refresh(cursor=cursor, table=table)
         _touch(table)
         return field
 
@@ -451,6 +462,9 @@ def field_update(
             return FieldUpdateResult(field=new, conversion=report, dry_run=True)
         if report is not None and report.invalid:
             _refuse_lossy(report, new, on_invalid)
+        search_changed = old.type != new.type and (search_index.searchable(old) or search_index.searchable(new))
+        if search_changed:  # the index expression reads the column: drop it before the column changes type
+            search_index.search_index_drop(cursor=cursor, table_id=table.pk)
         _field_apply(cursor=cursor, table=table, physical_name=table_physical, old=old, new=new, report=report)
         Field.objects.filter(pk=old.id).update(
             name=new.name,
@@ -462,6 +476,8 @@ def field_update(
             constraints=new.constraints,
             updated_at=timezone.now(),
         )
+        if search_changed:
+            _search_index_refresh(cursor=cursor, table=table)
         _touch(table)
         return FieldUpdateResult(field=_field_get(table, new.name), conversion=report, dry_run=False)
 
@@ -534,6 +550,8 @@ def field_delete(*, table_name: str, field_name: str, confirm: str | None) -> No
         field = _field_get(table, field_name)
         physical.field_drop(cursor=cursor, physical=naming.physical_table(table.name), table_id=table.pk, field=field)
         Field.objects.filter(pk=field.id).delete()
+        if search_index.searchable(field):  # dropping the column dropped the index; rebuild it without the field
+            _search_index_refresh(cursor=cursor, table=table)
         _touch(table)
         if field.type == "file":
             schema, table_id = current_schema(), table.pk

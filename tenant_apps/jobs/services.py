@@ -51,11 +51,14 @@ def job_succeed(*, job_id: UUID | str, result: Any = None) -> Job:
 
 
 @transaction.atomic
-def job_fail(*, job_id: UUID | str, error: str, final: bool = True) -> Job:
-    """Record an error; `final=False` (a retry follows) keeps the job running."""
+def job_fail(*, job_id: UUID | str, error: str, final: bool = True, result: Any = None) -> Job:
+    """Record an error (and, when given, a result such as a per-row error report); `final=False` (a retry follows)
+    keeps the job running."""
     job = _locked(job_id)
     job.error = error[:5000]
     if final:
         job.state, job.finished_at = JobState.FAILED, timezone.now()
-    job.save(update_fields=["error", "state", "finished_at"])
+    if result is not None:
+        job.result = result
+    job.save(update_fields=["error", "state", "finished_at", "result"])
     return job

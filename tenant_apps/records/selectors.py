@@ -128,17 +128,24 @@ def estimated_count(queryset: QuerySet[Any]) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def record_list(*, defs: SchemaDefs, table: TableDef, params: ListParams, where: Q | None = None) -> RecordPage:
-    """A page of records: page-number (`page`) or keyset (`cursor`) pagination; `count` on demand."""
-    base = record_queryset(table=table, where=where)
-    queryset = base
+def page_queryset(*, table: TableDef, params: ListParams, where: Q | None = None) -> tuple[QuerySet[Any], list[str]]:
+    """The `.values()` queryset of one page (one row more than the page, for `has_next`) and the sort keys it reads
+    only for the cursor (`hidden`, to drop from the rows)."""
+    queryset = record_queryset(table=table, where=where)
     if params.cursor is not None:
         queryset = queryset.filter(keyset_after(params.sort, cursor_decode(table, params.sort, params.cursor)))
     names = list(params.fields)
     hidden = [key.field for key in params.sort if key.field not in names]
     queryset = _values(queryset, table, names + hidden).order_by(*_order(params.sort))
     offset = (params.page - 1) * params.page_size if params.page else 0
-    rows = list(queryset[offset : offset + params.page_size + 1])
+    return queryset[offset : offset + params.page_size + 1], hidden
+
+
+def record_list(*, defs: SchemaDefs, table: TableDef, params: ListParams, where: Q | None = None) -> RecordPage:
+    """A page of records: page-number (`page`) or keyset (`cursor`) pagination; `count` on demand."""
+    base = record_queryset(table=table, where=where)
+    queryset, hidden = page_queryset(table=table, params=params, where=where)
+    rows = list(queryset)
     has_next = len(rows) > params.page_size
     rows = rows[: params.page_size]
     next_cursor = cursor_encode(params.sort, rows[-1]) if has_next and rows else None
@@ -162,6 +169,11 @@ def record_list(*, defs: SchemaDefs, table: TableDef, params: ListParams, where:
         next_cursor=next_cursor,
         count=count,
     )
+
+
+def record_values_queryset(*, table: TableDef, names: list[str]) -> QuerySet[Any]:
+    """`.values(*names)` of the table's records (many-to-many ids as arrays in the same statement)."""
+    return _values(record_queryset(table=table), table, names)
 
 
 def record_get(

@@ -19,6 +19,7 @@ from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas import filestore, naming
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
 
+from .events import record_changes
 from .selectors import MAX_RECORD_ID, record_get, records_by_ids, rows_finish
 from .validation import CleanRow, Errors, rows_clean
 
@@ -130,6 +131,7 @@ def _insert(table: TableDef, rows: Sequence[CleanRow]) -> list[dict[str, Any]]:
             created = model._default_manager.bulk_create([model(**row.values) for row in rows])
             ids = [obj.pk for obj in created]
             _links_write(table, ids, rows, replace=False)
+            record_changes(table, created=ids)
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
     out: list[dict[str, Any]] = []
@@ -181,6 +183,7 @@ def _update(table: TableDef, rows: Sequence[CleanRow], *, replace: bool) -> None
                 manager.filter(id=row.record_id).update(**row.values, updated_at=Now())
             ids = [row.record_id for row in rows]
             _links_write(table, ids, rows, replace=True)  # type: ignore[arg-type]
+            record_changes(table, updated=ids)  # type: ignore[arg-type]
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
     if cleared:
@@ -287,6 +290,11 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
             replace_links = [(record_id, row) for record_id, row in zip(ids, cleaned, strict=True) if row.links]
             if replace_links:
                 _links_write(table, [i for i, _ in replace_links], [r for _, r in replace_links], replace=True)
+            record_changes(
+                table,
+                created=[i for i, row in zip(ids, cleaned, strict=True) if row.record_id is None],
+                updated=[i for i, row in zip(ids, cleaned, strict=True) if row.record_id is not None],
+            )
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
     return UpsertResult(
@@ -311,6 +319,7 @@ def _delete(table: TableDef, ids: Sequence[int]) -> int:
     paths = _file_paths(table, ids)
     try:
         with transaction.atomic():
+            record_changes(table, deleted=ids)  # before the delete: the event carries the records as they were
             deleted, _ = table.model._default_manager.filter(id__in=ids).delete()
     except IntegrityError as exc:
         raise Conflict(
@@ -391,6 +400,7 @@ def record_file_upload(
         )
         try:
             manager.filter(id=record_id).update(**{field.name: metadata}, updated_at=Now())
+            record_changes(table, updated=[record_id])
         except Exception:
             filestore.files_delete([metadata["path"]])
             raise
@@ -416,6 +426,7 @@ def record_file_delete(*, table: TableDef, record_id: int, field_name: str) -> N
     field = _file_field(table, field_name)
     with transaction.atomic():
         table.model._default_manager.filter(id=record_id).update(**{field.name: None}, updated_at=Now())
+        record_changes(table, updated=[record_id])
         path = value.get("path")
         if path:
             transaction.on_commit(lambda: filestore.files_delete([path]))

@@ -11,6 +11,8 @@ class ProjectCreateInput(serializers.Serializer):
     slug = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    # An application spec (docs/openapi-and-specs.md) applied to the new project as a job.
+    spec = serializers.JSONField(required=False)
 
 
 class ProjectUpdateInput(serializers.Serializer):

@@ -31,6 +31,12 @@ class ProjectListView(APIView):
     def post(self, request: AuthedRequest) -> Response:
         data = validated(ProjectCreateInput, request.data)
         organization, org_role = organization_get_for_user(user=request.user, slug=data.pop("organization"))
+        if "spec" in data:
+            created = services.project_create_from_spec(
+                user=request.user, organization=organization, org_role=org_role, **data
+            )
+            body = {**project_data(created.project, "owner"), "spec_job_id": created.spec_job_id}
+            return Response(body, status=status.HTTP_201_CREATED)
         project = services.project_create(user=request.user, organization=organization, org_role=org_role, **data)
         return Response(project_data(project, "owner"), status=status.HTTP_201_CREATED)
 

@@ -182,3 +182,20 @@ def test_api_key_bad_scope_is_400_and_nothing_written(api: Any, make_project: An
     assert response.status_code == 400
     assert "scope" in response.json()["error"]["fields"]
     assert ApiKey.objects.count() == 0
+
+
+def test_delete_removes_the_projects_stored_files(
+    api: Any, make_project: Any, owner: Any, settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.base import ContentFile
+
+    from tenant_apps.data_schemas.filestore import storage
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    make_project(owner, slug="shop")
+    make_project(owner, slug="keep")
+    storage().save("shop/1/2/abc/photo.png", ContentFile(b"png"))
+    storage().save("keep/1/2/abc/photo.png", ContentFile(b"png"))
+    assert api.delete("/api/v1/projects/shop/?confirm=shop").status_code == 204
+    assert not (tmp_path / "shop").exists()
+    assert (tmp_path / "keep" / "1" / "2" / "abc" / "photo.png").read_bytes() == b"png"

@@ -35,6 +35,7 @@ SHARED_APPS = [
     "shared_apps.backups",
     "shared_apps.operations",
     "shared_apps.analytics",
+    "shared_apps.events",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -52,6 +53,9 @@ TENANT_APPS = [
     "tenant_apps.jobs",
     "tenant_apps.data_schemas",
     "tenant_apps.records",
+    "tenant_apps.automation",
+    "tenant_apps.transfers",  # no models: import / export jobs
+    "tenant_apps.console",  # no models: the project console (AdminSite) on project hosts
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -266,6 +270,26 @@ NOCODE = {
     # Per-project periodic jobs are spread over this many minutes (deterministic per-project slot).
     "FANOUT_WINDOW_MINUTES": env.int("NOCODE_FANOUT_WINDOW_MINUTES", default=60),
     "FANOUT_CHUNK_SIZE": env.int("NOCODE_FANOUT_CHUNK_SIZE", default=500),
+    # Record events outbox (docs/automation.md): pending events older than this are republished by the every-minute
+    # sweep (at most EVENTS_SWEEP_BATCH per sweep, given up after EVENTS_MAX_SWEEPS); processed ones are kept this long.
+    "EVENTS_SWEEP_AFTER_SECONDS": env.int("NOCODE_EVENTS_SWEEP_AFTER_SECONDS", default=60),
+    "EVENTS_SWEEP_BATCH": env.int("NOCODE_EVENTS_SWEEP_BATCH", default=5000),
+    "EVENTS_MAX_SWEEPS": env.int("NOCODE_EVENTS_MAX_SWEEPS", default=60),
+    "EVENTS_RETENTION_HOURS": env.int("NOCODE_EVENTS_RETENTION_HOURS", default=168),
+    # Automation: workflow chains (a run's writes triggering workflows) stop past this depth; outgoing HTTP (steps,
+    # webhooks) refuses private/loopback addresses unless allowed; timeouts in seconds.
+    "AUTOMATION_MAX_CHAIN_DEPTH": env.int("NOCODE_AUTOMATION_MAX_CHAIN_DEPTH", default=3),
+    "AUTOMATION_ALLOW_PRIVATE_URLS": env.bool("NOCODE_AUTOMATION_ALLOW_PRIVATE_URLS", default=False),
+    "AUTOMATION_HTTP_TIMEOUT_SECONDS": env.float("NOCODE_AUTOMATION_HTTP_TIMEOUT_SECONDS", default=10.0),
+    "AUTOMATION_HTTP_MAX_TIMEOUT_SECONDS": env.float("NOCODE_AUTOMATION_HTTP_MAX_TIMEOUT_SECONDS", default=30.0),
+    # Outgoing webhooks: per-attempt timeout, attempts per delivery, consecutive failed deliveries before disabling.
+    "WEBHOOK_TIMEOUT_SECONDS": env.int("NOCODE_WEBHOOK_TIMEOUT_SECONDS", default=10),
+    "WEBHOOK_MAX_ATTEMPTS": env.int("NOCODE_WEBHOOK_MAX_ATTEMPTS", default=5),
+    "WEBHOOK_DISABLE_AFTER_FAILURES": env.int("NOCODE_WEBHOOK_DISABLE_AFTER_FAILURES", default=5),
+    # Import / export of tables (docs/automation.md): upload size and row limits, export row limit.
+    "IMPORT_MAX_BYTES": env.int("NOCODE_IMPORT_MAX_BYTES", default=20 * 1024 * 1024),
+    "IMPORT_MAX_ROWS": env.int("NOCODE_IMPORT_MAX_ROWS", default=100_000),
+    "EXPORT_MAX_ROWS": env.int("NOCODE_EXPORT_MAX_ROWS", default=1_000_000),
 }
 
 from .schedule import CELERY_BEAT_SCHEDULE  # noqa: E402,F401

@@ -10,6 +10,13 @@ from celery.schedules import crontab
 CELERY_BEAT_SCHEDULE = {
     # Dispatcher of per-project fan-outs: enqueues the projects whose slot is due this minute.
     "fanout-tick": {"task": "tenants.tasks.fanout_tick", "schedule": crontab()},
+    # Record events outbox: republish events whose publish failed at commit time (broker down), prune old ones.
+    "events-outbox-sweep": {"task": "events.outbox_sweep", "schedule": crontab()},
+    # Workflow schedules (PeriodicTask rows) of deleted projects, daily 03:30.
+    "workflow-schedules-cleanup": {
+        "task": "automation.orphan_schedules_cleanup",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # Roll the Redis usage counters up into per-project daily rows, every 5 minutes.
     "usage-flush": {"task": "analytics.flush_usage", "schedule": crontab(minute="*/5")},
     # Daily analytics report (platform-wide), 00:00.

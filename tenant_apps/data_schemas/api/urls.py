@@ -9,4 +9,5 @@ urlpatterns = [
     path("<str:table>/fields/order/", views.FieldOrderView.as_view(), name="field-order"),
     path("<str:table>/fields/<str:field>/", views.FieldDetailView.as_view(), name="field-detail"),
     path("<str:table>/records/", include("tenant_apps.records.api.urls")),
+    path("<str:table>/aggregate/", include("tenant_apps.records.api.urls_aggregate")),
 ]

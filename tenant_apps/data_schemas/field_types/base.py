@@ -114,6 +114,16 @@ class FieldType:
         """Coerce a non-null JSON value to what is stored; raise FieldValueError with a message for the client."""
         raise NotImplementedError
 
+    def filter_value(self, value: Any, field: "FieldDef") -> Any:
+        """Coerce a non-null operand of a filter (eq, gt, in items, ...); FieldValueError names the problem.
+
+        Like `to_python` but without write-only rules (constraints are not applied to filters)."""
+        return self.to_python(value, field)
+
+    def query_value(self, raw: str) -> Any:
+        """The JSON value meant by a query-string operand (`?qty__gt=5`): strings stay strings by default."""
+        return raw
+
     def to_json(self, value: Any, field: "FieldDef", *, table_name: str, record_id: int) -> Any:
         """Output form of a stored value (only called when `converts_output`)."""
         return value

@@ -76,6 +76,13 @@ class LinkType(FieldType):
             return {"type": "array", "items": {"type": "integer", "format": "int64"}}
         return {"type": "integer", "format": "int64"}
 
+    def query_value(self, raw: str) -> Any:
+        return int(raw) if raw.isdigit() else raw
+
+    def filter_value(self, value: Any, field: "FieldDef") -> Any:
+        """A record id (the operand of eq/in on a many-to-one link, or an item of has_any/has_all)."""
+        return _record_id(value)
+
     def to_python(self, value: Any, field: "FieldDef") -> Any:
         """A record id (many-to-one) or a list of distinct ids (many-to-many); existence is checked in batch."""
         if not field.options["multiple"]:

@@ -1,5 +1,6 @@
 """Scalar field types: text, long text, email, url, integer, decimal, float, boolean, date, datetime, uuid, json."""
 
+import json
 import math
 import uuid
 from collections.abc import Mapping
@@ -58,6 +59,10 @@ class TextType(FieldType):
     def to_python(self, value: Any, field: "FieldDef") -> Any:
         return _text_value(value)
 
+    def filter_value(self, value: Any, field: "FieldDef") -> Any:
+        """Any string: `eq "abc"` on an email field is a valid question, answered with no match."""
+        return _text_value(value)
+
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
         return source.field_type.text_sql(column_sql), []
 
@@ -114,6 +119,9 @@ class IntegerType(FieldType):
     name = "integer"
     allowed_constraints = frozenset({"min", "max", "choices"})
     filter_operators = COMPARISON
+
+    def query_value(self, raw: str) -> Any:
+        return json_scalar(raw)
 
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "bigint"
@@ -191,6 +199,18 @@ class DecimalType(FieldType):
                 raise FieldValueError(f"At most {scale} decimal places.")
         return rounded
 
+    def filter_value(self, value: Any, field: "FieldDef") -> Any:
+        """Any finite decimal number (a filter may compare with more decimal places than the field stores)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 100:
+            raise FieldValueError("Expected a decimal number (a JSON number or a string).")
+        try:
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+        except InvalidOperation:
+            raise FieldValueError("Expected a decimal number.") from None
+        if not number.is_finite():
+            raise FieldValueError("Expected a finite decimal number.")
+        return number
+
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
         text = source.field_type.text_sql(column_sql)
         return f"pg_temp.nocode_try_numeric({text}, %s, %s)", [target.options["precision"], target.options["scale"]]
@@ -200,6 +220,9 @@ class FloatType(FieldType):
     name = "float"
     allowed_constraints = frozenset({"min", "max"})
     filter_operators = COMPARISON
+
+    def query_value(self, raw: str) -> Any:
+        return json_scalar(raw)
 
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "double precision"
@@ -226,6 +249,9 @@ class BooleanType(FieldType):
     name = "boolean"
     unique_type = False
     filter_operators = EQUALITY
+
+    def query_value(self, raw: str) -> Any:
+        return json_scalar(raw)
 
     def sql_type(self, options: Mapping[str, Any]) -> str:
         return "boolean"
@@ -384,6 +410,15 @@ class JsonType(FieldType):
 
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
         return f"to_jsonb({column_sql})", []
+
+
+def json_scalar(raw: str) -> Any:
+    """`5` -> 5, `true` -> True, `1.5` -> 1.5; anything else stays the string (and fails the type's check)."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return value if isinstance(value, (int, float, bool)) else raw
 
 
 def _with_bounds(schema: dict[str, Any], field: "FieldDef") -> dict[str, Any]:

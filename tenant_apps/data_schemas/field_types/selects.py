@@ -91,6 +91,10 @@ class MultiSelectType(FieldType):
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string", "enum": list(field.options["choices"])}}
 
+    def filter_value(self, value: Any, field: "FieldDef") -> Any:
+        """One choice (an item of has_any/has_all)."""
+        return _choice(value, field)
+
     def to_python(self, value: Any, field: "FieldDef") -> Any:
         if not isinstance(value, list):
             raise FieldValueError("Expected a list of choices.")

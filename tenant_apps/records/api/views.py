@@ -15,14 +15,15 @@ from rest_framework.views import APIView
 
 from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
-from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.exceptions import NotFound, ValidationFailed
 from tenant_apps.data_schemas import filestore
 from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef, schema_definitions
 from tenants.permissions import ProjectPermission
 
 from .. import services
-from ..params import get_params_parse, list_params_parse
-from ..selectors import record_get, record_list
+from ..fastpath import record_get_fast, record_list_fast
+from ..params import get_params_parse
+from ..selectors import record_get
 
 RECORD_CAPABILITIES = {
     "GET": "read",
@@ -75,8 +76,9 @@ class RecordsView(APIView):
 class RecordListView(RecordsView):
     def get(self, request: ProjectRequest, table: str) -> Response:
         defs, table_def = _table(table)
-        params = list_params_parse(table_def, request.query_params)
-        return Response(record_list(defs=defs, table=table_def, params=params).data())
+        query_string = request.META.get("QUERY_STRING", "")
+        page = record_list_fast(defs=defs, table=table_def, query=request.query_params, query_string=query_string)
+        return Response(page)
 
     def post(self, request: ProjectRequest, table: str) -> Response:
         """Create one record, or many with {"records": [...]}; `?upsert_on=<unique field>` upserts."""
@@ -117,6 +119,11 @@ class RecordListView(RecordsView):
 class RecordDetailView(RecordsView):
     def get(self, request: ProjectRequest, table: str, record_id: int) -> Response:
         defs, table_def = _table(table)
+        if not request.query_params:
+            row = record_get_fast(table=table_def, record_id=record_id)
+            if row is None:
+                raise NotFound(f"No record {record_id} in '{table_def.name}'.", code="RECORD_NOT_FOUND")
+            return Response(row)
         fields, expand = get_params_parse(table_def, request.query_params)
         return Response(record_get(defs=defs, table=table_def, record_id=record_id, fields=fields, expand=expand))
 

@@ -1,0 +1,187 @@
+"""Automation API on project hosts (/api/v1/automation/...): workflows, runs, incoming hooks, outgoing webhooks.
+
+Reading needs `read` (members); creating, changing and deleting workflows and webhooks needs `manage_project`
+(admins, owners, admin API keys); starting and re-running runs needs `write_records` (editors and up). Secrets (the
+incoming hook URL, a webhook's signing secret) are shown only to callers who may manage the project.
+"""
+
+from typing import Any
+
+from rest_framework import status
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.foundation.api.inputs import validated
+from shared_apps.foundation.api.requests import ProjectRequest
+from shared_apps.foundation.exceptions import NotFound, ValidationFailed
+from tenant_apps.data_schemas.models import Table
+from tenants.access import project_access
+from tenants.permissions import ProjectPermission
+
+from .. import services
+from ..models import Workflow
+from ..selectors import delivery_list, run_get, run_list, webhook_get, webhook_list, workflow_get, workflow_list
+from .serializers import (
+    WebhookCreateInput,
+    WebhookUpdateInput,
+    WorkflowCreateInput,
+    WorkflowRunInput,
+    WorkflowUpdateInput,
+    delivery_data,
+    hook_path,
+    run_data,
+    webhook_data,
+    workflow_data,
+)
+
+MANAGE = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "manage_project", "PATCH": "manage_project",
+          "DELETE": "manage_project"}  # fmt: skip
+RUN = {"POST": "write_records"}
+
+
+def _manages(request: ProjectRequest) -> bool:
+    return "manage_project" in project_access(request).capabilities
+
+
+def _user_id(request: ProjectRequest) -> int | None:
+    return project_access(request).user_id
+
+
+def _limit(request: ProjectRequest) -> int:
+    raw = request.query_params.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise ValidationFailed("Invalid limit.", fields={"limit": ["1 to 200."]})
+    return int(raw)
+
+
+def _workflow_json(request: ProjectRequest, workflow: Workflow, table_names: dict[int, str] | None = None) -> Any:
+    if table_names is None:
+        table_names = dict(Table.objects.values_list("id", "name"))
+    path = hook_path(workflow) if _manages(request) else None
+    return workflow_data(workflow, table_names=table_names, hook_url=request.build_absolute_uri(path) if path else None)
+
+
+class WorkflowListView(APIView):
+    permission_classes = [ProjectPermission]
+    capabilities = MANAGE
+
+    def get(self, request: ProjectRequest) -> Response:
+        names = dict(Table.objects.values_list("id", "name"))
+        return Response({"results": [_workflow_json(request, w, names) for w in workflow_list()]})
+
+    def post(self, request: ProjectRequest) -> Response:
+        data = validated(WorkflowCreateInput, request.data)
+        workflow = services.workflow_create(**data, created_by_id=_user_id(request))
+        return Response(_workflow_json(request, workflow), status=status.HTTP_201_CREATED)
+
+
+class WorkflowDetailView(APIView):
+    permission_classes = [ProjectPermission]
+    capabilities = MANAGE
+
+    def get(self, request: ProjectRequest, workflow_id: int) -> Response:
+        return Response(_workflow_json(request, workflow_get(workflow_id=workflow_id)))
+
+    def patch(self, request: ProjectRequest, workflow_id: int) -> Response:
+        data = validated(WorkflowUpdateInput, request.data)
+        workflow = services.workflow_update(workflow_id=workflow_id, **data)
+        return Response(_workflow_json(request, workflow))
+
+    def delete(self, request: ProjectRequest, workflow_id: int) -> Response:
+        services.workflow_delete(workflow_id=workflow_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WorkflowRunView(APIView):
+    """POST: start a run now (202); `{"payload": {...}}` becomes `trigger`, `{"record_id": n}` loads `record`."""
+
+    permission_classes = [ProjectPermission]
+    capabilities = RUN
+
+    def post(self, request: ProjectRequest, workflow_id: int) -> Response:
+        data = validated(WorkflowRunInput, request.data)
+        run = services.workflow_run_manual(workflow_id=workflow_id, **data, user_id=_user_id(request))
+        return Response(run_data(run), status=status.HTTP_202_ACCEPTED)
+
+
+class WorkflowRunsView(APIView):
+    permission_classes = [ProjectPermission]
+
+    def get(self, request: ProjectRequest, workflow_id: int) -> Response:
+        workflow = workflow_get(workflow_id=workflow_id)
+        state = request.query_params.get("state")
+        runs = run_list(workflow_id=workflow.pk, state=state, limit=_limit(request))
+        return Response({"results": [run_data(r, full=False) for r in runs]})
+
+
+class RunDetailView(APIView):
+    permission_classes = [ProjectPermission]
+
+    def get(self, request: ProjectRequest, run_id: int) -> Response:
+        return Response(run_data(run_get(run_id=run_id)))
+
+
+class RunRerunView(APIView):
+    permission_classes = [ProjectPermission]
+    capabilities = RUN
+
+    def post(self, request: ProjectRequest, run_id: int) -> Response:
+        run = services.run_rerun(run_id=run_id, user_id=_user_id(request))
+        return Response(run_data(run), status=status.HTTP_202_ACCEPTED)
+
+
+class HookView(APIView):
+    """POST /api/v1/automation/hooks/<secret>/: starts the workflow; the secret is the only credential."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    def post(self, request: ProjectRequest, secret: str) -> Response:
+        if getattr(request, "tenant", None) is None:
+            raise NotFound("No such hook.", code="HOOK_NOT_FOUND")
+        body = request.data if request.body else {}
+        run = services.hook_trigger(secret=secret, body=body)
+        return Response({"run": run.pk, "state": run.state}, status=status.HTTP_202_ACCEPTED)
+
+
+class WebhookListView(APIView):
+    permission_classes = [ProjectPermission]
+    capabilities = MANAGE
+
+    def get(self, request: ProjectRequest) -> Response:
+        secret = _manages(request)
+        return Response({"results": [webhook_data(w, with_secret=secret) for w in webhook_list()]})
+
+    def post(self, request: ProjectRequest) -> Response:
+        data = validated(WebhookCreateInput, request.data)
+        webhook = services.webhook_create(**data)
+        return Response(webhook_data(webhook_get(webhook_id=webhook.pk), with_secret=True), status=201)
+
+
+class WebhookDetailView(APIView):
+    permission_classes = [ProjectPermission]
+    capabilities = MANAGE
+
+    def get(self, request: ProjectRequest, webhook_id: int) -> Response:
+        return Response(webhook_data(webhook_get(webhook_id=webhook_id), with_secret=_manages(request)))
+
+    def patch(self, request: ProjectRequest, webhook_id: int) -> Response:
+        data = validated(WebhookUpdateInput, request.data)
+        webhook = services.webhook_update(webhook_id=webhook_id, **data)
+        return Response(webhook_data(webhook_get(webhook_id=webhook.pk), with_secret=True))
+
+    def delete(self, request: ProjectRequest, webhook_id: int) -> Response:
+        services.webhook_delete(webhook_id=webhook_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookDeliveriesView(APIView):
+    permission_classes = [ProjectPermission]
+
+    def get(self, request: ProjectRequest, webhook_id: int) -> Response:
+        webhook = webhook_get(webhook_id=webhook_id)
+        deliveries = delivery_list(webhook_id=webhook.pk, limit=_limit(request))
+        return Response({"results": [delivery_data(d) for d in deliveries]})

@@ -1,0 +1,156 @@
+"""Delivery of outgoing webhooks: signed POSTs, retried with backoff, and auto-disable after repeated failures.
+
+Request: `POST <url>` with the JSON body and headers
+  Content-Type: application/json
+  X-NoCode-Event: record.created | record.updated | record.deleted
+  X-NoCode-Delivery: <delivery id>         (the same on every attempt: receivers deduplicate with it)
+  X-NoCode-Timestamp: <unix seconds of this attempt>
+  X-NoCode-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>." + body)>
+Verification: recompute the HMAC over the timestamp, a dot and the exact body bytes; compare in constant time; refuse
+timestamps older than a few minutes (replays).
+
+An attempt succeeds on a 2xx answer within NOCODE["WEBHOOK_TIMEOUT_SECONDS"]. A failed attempt is retried with
+countdown = TASK_RETRY_BASE_SECONDS * 2**(attempt-1) (capped) up to WEBHOOK_MAX_ATTEMPTS attempts; then the
+delivery is failed and the webhook's `consecutive_failures` grows; a success resets it. At
+WEBHOOK_DISABLE_AFTER_FAILURES consecutive failed deliveries the webhook is disabled with the reason shown in the
+API. Deliveries are at-least-once (a worker killed mid-attempt sends again).
+"""
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import DeliveryState, Webhook, WebhookDelivery
+from .outbound import OutboundError, http_send
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    state: str
+    retry_in: int | None = None
+
+
+def _knob(name: str) -> int:
+    return int(settings.NOCODE[name])
+
+
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(delivery.payload, separators=(",", ":"), default=str).encode()
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def backoff_seconds(attempt: int) -> int:
+    return min(_knob("TASK_RETRY_BASE_SECONDS") * 2 ** max(attempt - 1, 0), _knob("TASK_RETRY_MAX_SECONDS"))
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().select_related("webhook").filter(pk=delivery_id).first()
+        if delivery is None or delivery.state in (DeliveryState.SUCCEEDED, DeliveryState.FAILED):
+            return None
+        in_flight = timedelta(seconds=_knob("WEBHOOK_TIMEOUT_SECONDS") + 60)
+        if (
+            delivery.state == DeliveryState.SENDING
+            and delivery.last_attempt_at
+            and (timezone.now() - delivery.last_attempt_at < in_flight)
+        ):
+            return None  # another copy of this task is sending it right now
+        if not delivery.webhook.active:
+            delivery.state, delivery.error, delivery.finished_at = (
+                DeliveryState.FAILED,
+                "The webhook is disabled.",
+                timezone.now(),
+            )
+            delivery.save(update_fields=["state", "error", "finished_at"])
+            return None
+        delivery.state, delivery.last_attempt_at = DeliveryState.SENDING, timezone.now()
+        delivery.attempts += 1
+        delivery.save(update_fields=["state", "last_attempt_at", "attempts"])
+    return delivery
+
+
+def delivery_attempt(*, delivery_id: int) -> AttemptResult:
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return AttemptResult(state="skipped")
+    webhook = delivery.webhook
+    body = delivery_body(delivery)
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "X-NoCode-Event": delivery.event,
+        "X-NoCode-Delivery": str(delivery.pk),
+        "X-NoCode-Timestamp": str(timestamp),
+        "X-NoCode-Signature": signature(webhook.secret, timestamp, body),
+    }
+    status_code, excerpt, error, duration = None, "", "", None
+    started = time.monotonic()
+    try:
+        response = http_send(
+            method="POST", url=webhook.url, headers=headers, content=body, timeout=_knob("WEBHOOK_TIMEOUT_SECONDS")
+        )
+        status_code, excerpt, duration = response.status_code, response.text[:500], response.duration_ms
+        if not response.ok:
+            error = f"HTTP {response.status_code}"
+    except OutboundError as exc:
+        error, duration = str(exc)[:1000], int((time.monotonic() - started) * 1000)
+    return _finish(delivery.pk, attempt=delivery.attempts, status_code=status_code, excerpt=excerpt, error=error,
+                   duration=duration)  # fmt: skip
+
+
+@transaction.atomic
+def _finish(
+    delivery_id: int, *, attempt: int, status_code: int | None, excerpt: str, error: str, duration: int | None
+) -> AttemptResult:
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+    webhook = Webhook.objects.select_for_update().get(pk=delivery.webhook_id)
+    now = timezone.now()
+    delivery.status_code, delivery.response_excerpt, delivery.error, delivery.duration_ms = (
+        status_code,
+        excerpt,
+        error,
+        duration,
+    )
+    delivery.attempt_log = [
+        *delivery.attempt_log,
+        {
+            "attempt": attempt,
+            "at": now.isoformat(),
+            "status_code": status_code,
+            "error": error,
+            "duration_ms": duration,
+        },
+    ]
+    result: AttemptResult
+    if not error:
+        delivery.state, delivery.finished_at = DeliveryState.SUCCEEDED, now
+        webhook.consecutive_failures = 0
+        result = AttemptResult(state=DeliveryState.SUCCEEDED)
+    elif attempt < _knob("WEBHOOK_MAX_ATTEMPTS") and webhook.active:
+        delivery.state = DeliveryState.RETRYING
+        result = AttemptResult(state=DeliveryState.RETRYING, retry_in=backoff_seconds(attempt))
+    else:
+        delivery.state, delivery.finished_at = DeliveryState.FAILED, now
+        webhook.consecutive_failures += 1
+        limit = _knob("WEBHOOK_DISABLE_AFTER_FAILURES")
+        if webhook.active and webhook.consecutive_failures >= limit:
+            webhook.active, webhook.disabled_at = False, now
+            webhook.disabled_reason = (
+                f"Disabled automatically after {webhook.consecutive_failures} consecutive failed deliveries; "
+                f"last error: {error}"
+            )[:500]
+        result = AttemptResult(state=DeliveryState.FAILED)
+    delivery.save()
+    webhook.save(update_fields=["consecutive_failures", "active", "disabled_at", "disabled_reason", "updated_at"])
+    return result

@@ -1,0 +1,399 @@
+"""Writes of workflows, runs and webhooks. Callers check capabilities (views: manage_project / write_records).
+
+Every service validates everything first and raises ValidationFailed naming each problem; nothing is written then.
+A workflow's cron schedule (a PeriodicTask in public) is written in the same transaction as the workflow.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from shared_apps.events.publishing import task_publish
+from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.schemas import current_schema
+from tenant_apps.data_schemas.definitions import TableDef, schema_definitions
+from tenant_apps.data_schemas.models import Table
+
+from . import conditions
+from .models import RunState, TriggerType, Webhook, Workflow, WorkflowRun
+from .outbound import url_errors
+from .schedules import cron_errors, schedule_sync
+from .selectors import run_get, webhook_get, workflow_get
+from .steps import context_condition, step_types
+
+logger = logging.getLogger(__name__)
+
+EVENTS = ("created", "updated", "deleted")
+MAX_STEPS = 25
+
+Errors = dict[str, list[str]]
+
+
+# --- validation -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriggerSpec:
+    type: str
+    table_id: int | None = None
+    events: tuple[str, ...] = ()
+    filter: Any = None
+    cron: str = ""
+
+
+def _events_errors(events: Any, key: str) -> Errors:
+    if not isinstance(events, list) or not events or not all(e in EVENTS for e in events):
+        return {key: [f"A non-empty list of: {', '.join(EVENTS)}."]}
+    if len(set(events)) != len(events):
+        return {key: ["Each event once."]}
+    return {}
+
+
+def _table(name: Any, key: str, errors: Errors) -> TableDef | None:
+    table = schema_definitions().tables.get(name) if isinstance(name, str) else None
+    if table is None:
+        errors[key] = [f"No table {name!r} in this project."]
+    return table
+
+
+def _record_filter_errors(table: TableDef, tree: Any) -> Errors:
+    errors = conditions.shape_errors(tree, "trigger.filter")
+    if errors:
+        return errors
+    try:
+        from tenant_apps.records.filters import filter_build
+    except ImportError:  # the records query language is optional here: the shape check above still applies
+        return {}
+    try:
+        filter_build(table, tree, path="trigger.filter")
+    except ValidationFailed as exc:
+        return dict(exc.fields) or {"trigger.filter": [exc.message]}
+    return {}
+
+
+def trigger_clean(trigger: Any) -> TriggerSpec:
+    if not isinstance(trigger, dict) or trigger.get("type") not in TriggerType.values:
+        raise ValidationFailed(
+            "Invalid trigger.", fields={"trigger.type": [f"One of: {', '.join(TriggerType.values)}."]}
+        )
+    kind = trigger["type"]
+    allowed = {
+        TriggerType.RECORD: {"type", "table", "events", "filter"},
+        TriggerType.SCHEDULE: {"type", "cron"},
+        TriggerType.WEBHOOK: {"type"},
+        TriggerType.MANUAL: {"type"},
+    }[kind]
+    errors: Errors = {f"trigger.{key}": ["Unknown key for this trigger type."] for key in set(trigger) - allowed}
+    spec = TriggerSpec(type=kind)
+    if kind == TriggerType.RECORD:
+        table = _table(trigger.get("table"), "trigger.table", errors)
+        errors.update(_events_errors(trigger.get("events"), "trigger.events"))
+        tree = trigger.get("filter")
+        if table is not None and tree is not None:
+            errors.update(_record_filter_errors(table, tree))
+        if table is not None:
+            spec = TriggerSpec(type=kind, table_id=table.id, events=tuple(trigger.get("events") or ()), filter=tree)
+    elif kind == TriggerType.SCHEDULE:
+        problems = cron_errors(trigger.get("cron"))
+        if problems:
+            errors["trigger.cron"] = problems
+        spec = TriggerSpec(type=kind, cron=" ".join(str(trigger.get("cron", "")).split()))
+    if errors:
+        raise ValidationFailed("Invalid trigger.", fields=errors)
+    return spec
+
+
+def steps_clean(steps: Any) -> list[dict[str, Any]]:
+    if not isinstance(steps, list) or not steps or len(steps) > MAX_STEPS:
+        raise ValidationFailed("Invalid steps.", fields={"steps": [f"A list of 1 to {MAX_STEPS} steps."]})
+    errors: Errors = {}
+    for index, step in enumerate(steps):
+        path = f"steps.{index}"
+        if not isinstance(step, dict) or step.get("type") not in step_types:
+            errors[f"{path}.type"] = [f"One of: {', '.join(step_types.names())}."]
+            continue
+        if "name" in step and (not isinstance(step["name"], str) or len(step["name"]) > 100):
+            errors[f"{path}.name"] = ["A string of at most 100 characters."]
+        if "when" in step:
+            errors.update(conditions.shape_errors(step["when"], f"{path}.when"))
+        errors.update(step_types.get(step["type"]).clean(step, path=path))
+    if errors:
+        raise ValidationFailed("Invalid steps.", fields=errors)
+    return steps
+
+
+def _name_clean(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > 150:
+        raise ValidationFailed("Invalid name.", fields={"name": ["1 to 150 characters."]})
+    return name.strip()
+
+
+# --- workflows ------------------------------------------------------------------------------------------------------
+
+
+def _apply_trigger(workflow: Workflow, spec: TriggerSpec) -> None:
+    workflow.trigger_type = spec.type
+    workflow.trigger_table_id = spec.table_id
+    workflow.trigger_events = list(spec.events)
+    workflow.trigger_filter = spec.filter
+    workflow.schedule_cron = spec.cron
+    if spec.type == TriggerType.WEBHOOK:
+        workflow.hook_secret = workflow.hook_secret or secrets.token_urlsafe(32)
+    else:
+        workflow.hook_secret = None
+
+
+def _schedule(workflow: Workflow) -> None:
+    cron = workflow.schedule_cron if workflow.trigger_type == TriggerType.SCHEDULE else None
+    schedule_sync(workflow_id=workflow.pk, cron=cron, enabled=workflow.active)
+
+
+@transaction.atomic
+def workflow_create(
+    *,
+    name: Any,
+    trigger: Any,
+    steps: Any,
+    description: str = "",
+    active: bool = True,
+    created_by_id: int | None = None,
+) -> Workflow:
+    clean_name = _name_clean(name)
+    spec = trigger_clean(trigger)
+    clean_steps = steps_clean(steps)
+    workflow = Workflow(
+        name=clean_name, description=description, active=active, steps=clean_steps, created_by_id=created_by_id
+    )
+    _apply_trigger(workflow, spec)
+    workflow.save()
+    _schedule(workflow)
+    return workflow
+
+
+@transaction.atomic
+def workflow_update(
+    *,
+    workflow_id: int,
+    name: Any = None,
+    description: str | None = None,
+    active: bool | None = None,
+    trigger: Any = None,
+    steps: Any = None,
+    rotate_hook_secret: bool = False,
+) -> Workflow:
+    workflow = Workflow.objects.select_for_update().filter(pk=workflow_get(workflow_id=workflow_id).pk).get()
+    if name is not None:
+        workflow.name = _name_clean(name)
+    if description is not None:
+        workflow.description = description
+    if active is not None:
+        workflow.active = active
+    if trigger is not None:
+        _apply_trigger(workflow, trigger_clean(trigger))
+    if steps is not None:
+        workflow.steps = steps_clean(steps)
+    if rotate_hook_secret and workflow.trigger_type == TriggerType.WEBHOOK:
+        workflow.hook_secret = secrets.token_urlsafe(32)
+    workflow.save()
+    _schedule(workflow)
+    return workflow
+
+
+@transaction.atomic
+def workflow_delete(*, workflow_id: int) -> None:
+    workflow = workflow_get(workflow_id=workflow_id)
+    schedule_sync(workflow_id=workflow.pk, cron=None, enabled=False)
+    workflow.delete()
+
+
+# --- runs -----------------------------------------------------------------------------------------------------------
+
+
+def runs_publish(*, run_ids: list[int], schema_name: str) -> None:
+    """Queue the runs (raises on broker errors)."""
+    from .tasks import run_workflow
+
+    for run_id in run_ids:
+        task_publish(task=run_workflow, args=(run_id,), schema_name=schema_name)
+
+
+def _queue_on_commit(run: WorkflowRun) -> None:
+    """Queue after commit; a broker outage marks the run failed (visible, re-runnable) instead of losing it."""
+    schema, run_id = current_schema(), run.pk
+
+    def publish() -> None:
+        try:
+            runs_publish(run_ids=[run_id], schema_name=schema)
+        except Exception:
+            logger.warning("Could not queue workflow run %s of %s.", run_id, schema, exc_info=True)
+            WorkflowRun.objects.filter(pk=run_id, state=RunState.PENDING).update(
+                state=RunState.FAILED,
+                error="Could not be queued (the task broker is unavailable); re-run it.",
+                finished_at=timezone.now(),
+            )
+
+    transaction.on_commit(publish)
+
+
+def _record_context(workflow: Workflow, record_id: Any) -> dict[str, Any]:
+    from tenant_apps.records.selectors import record_get
+
+    if record_id is None:
+        return {}
+    if workflow.trigger_type != TriggerType.RECORD or workflow.trigger_table_id is None:
+        raise ValidationFailed(
+            "Only record-triggered workflows take a record.", fields={"record_id": ["Not for this trigger type."]}
+        )
+    if not isinstance(record_id, int) or isinstance(record_id, bool):
+        raise ValidationFailed("Invalid record_id.", fields={"record_id": ["A record id."]})
+    defs = schema_definitions()
+    table = defs.tables_by_id.get(workflow.trigger_table_id)
+    if table is None:
+        raise ValidationFailed("The trigger table no longer exists.", fields={"record_id": ["No trigger table."]})
+    return record_get(defs=defs, table=table, record_id=record_id)
+
+
+@transaction.atomic
+def workflow_run_manual(
+    *, workflow_id: int, payload: Any = None, record_id: Any = None, user_id: int | None = None
+) -> WorkflowRun:
+    """Start a run now (also of an inactive workflow: a test run). `record_id` loads a record of the trigger table."""
+    workflow = workflow_get(workflow_id=workflow_id)
+    if payload is not None and not isinstance(payload, dict):
+        raise ValidationFailed("Invalid payload.", fields={"payload": ["A JSON object."]})
+    record = _record_context(workflow, record_id)
+    run = WorkflowRun.objects.create(
+        workflow=workflow,
+        trigger=TriggerType.MANUAL,
+        payload={"trigger": payload or {}, "record": record},
+        created_by_id=user_id,
+    )
+    _queue_on_commit(run)
+    return run
+
+
+@transaction.atomic
+def run_rerun(*, run_id: int, user_id: int | None = None) -> WorkflowRun:
+    """A new run of the same workflow with the same trigger payload (the workflow's current steps)."""
+    previous = run_get(run_id=run_id)
+    run = WorkflowRun.objects.create(
+        workflow_id=previous.workflow_id,
+        trigger="rerun",
+        payload=previous.payload,
+        depth=previous.depth,
+        rerun_of=previous,
+        created_by_id=user_id,
+    )
+    _queue_on_commit(run)
+    return run
+
+
+@transaction.atomic
+def hook_trigger(*, secret: str, body: Any) -> WorkflowRun:
+    """An incoming webhook: the body becomes `trigger`. Unknown secrets and inactive workflows are not found."""
+    from shared_apps.foundation.exceptions import NotFound
+
+    workflow = None
+    if 20 <= len(secret) <= 64:
+        workflow = Workflow.objects.filter(hook_secret=secret, trigger_type=TriggerType.WEBHOOK, active=True).first()
+    if workflow is None:
+        raise NotFound("No such hook.", code="HOOK_NOT_FOUND")
+    trigger = body if isinstance(body, dict) else {"body": body}
+    run = WorkflowRun.objects.create(workflow=workflow, trigger=TriggerType.WEBHOOK, payload={"trigger": trigger})
+    _queue_on_commit(run)
+    return run
+
+
+def scheduled_run_create(*, workflow_id: int, message_id: str | None) -> WorkflowRun | None:
+    """The run of a cron firing (idempotent per beat message); None when the workflow is gone or inactive."""
+    workflow = Workflow.objects.filter(pk=workflow_id, active=True, trigger_type=TriggerType.SCHEDULE).first()
+    if workflow is None:
+        return None
+    now = timezone.now()
+    run, _ = WorkflowRun.objects.get_or_create(
+        workflow=workflow,
+        dedupe_key=f"beat:{message_id}" if message_id else None,
+        defaults={"trigger": TriggerType.SCHEDULE, "payload": {"trigger": {"scheduled_at": now.isoformat()}}},
+    )
+    return run
+
+
+def step_when_holds(step: dict[str, Any], context: dict[str, Any]) -> bool:
+    return "when" not in step or context_condition(step["when"], context)
+
+
+# --- webhooks -------------------------------------------------------------------------------------------------------
+
+
+def _webhook_fields(*, table: Any, events: Any, url: Any, name: Any, partial: bool) -> dict[str, Any]:
+    errors: Errors = {}
+    values: dict[str, Any] = {}
+    if not partial or table is not None:
+        found = _table(table, "table", errors)
+        if found is not None:
+            values["table_id"] = found.id
+    if not partial or events is not None:
+        errors.update(_events_errors(events, "events"))
+        values["events"] = events
+    if not partial or url is not None:
+        problems = url_errors(url) or (["Placeholders are not allowed here."] if "{{" in str(url) else [])
+        if problems:
+            errors["url"] = problems
+        values["url"] = url
+    if name is not None:
+        if not isinstance(name, str) or len(name) > 150:
+            errors["name"] = ["At most 150 characters."]
+        values["name"] = name
+    if errors:
+        raise ValidationFailed("Invalid webhook.", fields=errors)
+    return values
+
+
+def webhook_secret_new() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def webhook_create(*, table: Any, events: Any, url: Any, name: Any = "", active: bool = True) -> Webhook:
+    values = _webhook_fields(table=table, events=events, url=url, name=name or "", partial=False)
+    return Webhook.objects.create(**values, active=active, secret=webhook_secret_new())
+
+
+@transaction.atomic
+def webhook_update(
+    *,
+    webhook_id: int,
+    table: Any = None,
+    events: Any = None,
+    url: Any = None,
+    name: Any = None,
+    active: bool | None = None,
+    rotate_secret: bool = False,
+) -> Webhook:
+    """Change a webhook; enabling it again clears the failure count and the reason it was disabled."""
+    webhook = Webhook.objects.select_for_update().filter(pk=webhook_get(webhook_id=webhook_id).pk).get()
+    for key, value in _webhook_fields(table=table, events=events, url=url, name=name, partial=True).items():
+        setattr(webhook, key, value)
+    if active is not None:
+        if active and not webhook.active:
+            webhook.consecutive_failures, webhook.disabled_reason, webhook.disabled_at = 0, "", None
+        webhook.active = active
+    if rotate_secret:
+        webhook.secret = webhook_secret_new()
+    webhook.save()
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, webhook_id: int) -> None:
+    webhook_get(webhook_id=webhook_id).delete()
+
+
+def table_name_of(table_id: int | None) -> str | None:
+    if table_id is None:
+        return None
+    return Table.objects.filter(pk=table_id).values_list("name", flat=True).first()

@@ -1,0 +1,45 @@
+"""Helpers shared by the console pages: rendering with the site's context, domain errors onto forms."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import AdminSite
+from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
+
+from shared_apps.foundation.exceptions import DomainError, NotFound
+from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef
+from tenant_apps.data_schemas.selectors import table_get
+
+
+def render_page(
+    request: HttpRequest, site: AdminSite, template: str, *, title: str, **context: Any
+) -> TemplateResponse:
+    return TemplateResponse(request, template, {**site.each_context(request), "title": title, **context})
+
+
+def errors_onto_form(form: forms.BaseForm, exc: DomainError) -> None:
+    """Put a service's error on the form: `fields` keys (`name`, `options.precision`, ...) on the field they name
+    (or on the form when it has no such field), else the message."""
+    if not exc.fields:
+        form.add_error(None, exc.message)
+        return
+    for key, problems in exc.fields.items():
+        head, _, rest = key.partition(".")
+        target = head if head in form.fields else None
+        for problem in problems:
+            text = f"{rest}: {problem}" if target and rest else problem if target else f"{key}: {problem}"
+            form.add_error(target, text)
+
+
+def error_message(request: HttpRequest, exc: DomainError) -> None:
+    details = "; ".join(f"{key}: {' '.join(problems)}" for key, problems in exc.fields.items())
+    messages.error(request, f"{exc.message} {details}".strip())
+
+
+def table_or_404(name: str) -> tuple[SchemaDefs, TableDef]:
+    try:
+        return table_get(name=name)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc

@@ -1,0 +1,59 @@
+"""Applying a spec as a job (tenant_apps/jobs): enqueue on commit, run in the project's schema, report the outcome.
+
+The job re-plans from the spec when it runs (never trusting a plan made earlier) and applies it in one transaction;
+a spec that no longer applies (e.g. a conversion that would lose data, a drop that was not allowed) fails the job
+with the error and changes nothing.
+"""
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from shared_apps.foundation.exceptions import DomainError
+from shared_apps.foundation.schemas import current_schema
+from tenant_apps.jobs.models import Job
+from tenant_apps.jobs.services import job_create, job_fail, job_start, job_succeed
+
+from .specs import spec_apply
+
+logger = logging.getLogger(__name__)
+JOB_KIND = "spec_apply"
+
+
+def spec_job_create(*, spec: Any, allow_drop: bool, created_by_id: int | None) -> Job:
+    """The pending job, in the current project schema (start it with `spec_job_start`)."""
+    return job_create(kind=JOB_KIND, params={"spec": spec, "allow_drop": allow_drop}, created_by_id=created_by_id)
+
+
+def spec_job_start(*, job_id: str, schema: str) -> None:
+    """Send the job's task to `schema` once the surrounding transaction commits (at once outside one)."""
+    from .tasks import spec_apply_task
+
+    transaction.on_commit(lambda: spec_apply_task.apply_async(args=[job_id], headers={"_schema_name": schema}))
+
+
+def spec_apply_enqueue(*, spec: Any, allow_drop: bool, created_by_id: int | None) -> Job:
+    """Create the job in the current project schema and start it after the surrounding transaction commits."""
+    job = spec_job_create(spec=spec, allow_drop=allow_drop, created_by_id=created_by_id)
+    spec_job_start(job_id=str(job.pk), schema=current_schema())
+    return job
+
+
+def spec_apply_job_run(*, job_id: str) -> dict[str, Any]:
+    job = job_start(job_id=job_id)
+    try:
+        plan = spec_apply(spec=job.params.get("spec"), allow_drop=bool(job.params.get("allow_drop")))
+    except DomainError as exc:
+        detail = f"{exc.code}: {exc.message}"
+        if exc.fields:
+            detail += " " + "; ".join(f"{key}: {' '.join(messages)}" for key, messages in exc.fields.items())
+        job_fail(job_id=job_id, error=detail)
+        return {"state": "failed", "error": detail}
+    except Exception as exc:
+        logger.exception("Spec job %s crashed.", job_id)
+        job_fail(job_id=job_id, error=f"Unexpected error: {type(exc).__name__}", final=True)
+        raise
+    result = {"steps": len(plan.steps), "summary": plan.summary()}
+    job_succeed(job_id=job_id, result=result)
+    return {"state": "succeeded", **result}
