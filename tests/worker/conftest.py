@@ -36,13 +36,14 @@ def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
     broker = settings.CELERY_BROKER_URL
     with celery_app.connection_for_write() as conn:  # drop leftovers of earlier runs
         for queue in ("default", "fanout"):
-            conn.default_channel.queue_purge(queue) if _queue_exists(conn, queue) else None
+            conn.default_channel.queue_purge(queue)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "nocode.settings.test",
         "DATABASE_URL": _database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "TEST_CELERY_BROKER_URL": broker,
+        "NOCODE_TEST_BROKER_PREFIX": settings.BROKER_KEY_PREFIX,
         "NOCODE_TASK_RETRY_BASE_SECONDS": "1",
         "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'platform'}",
     }
@@ -65,10 +66,6 @@ def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def _queue_exists(conn: Any, queue: str) -> bool:
-    return bool(conn.default_channel.client.exists(queue))
 
 
 def _wait_for_worker(process: subprocess.Popen[bytes], timeout: float = 60) -> None:

@@ -19,6 +19,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 # A separate Redis database for the test broker, so a developer's running worker never takes test messages.
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default=_redis_db(REDIS_URL, 15))
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+# Every test session gets its own broker key space, so concurrent runs on one machine never take each other's
+# messages; the real-worker fixture passes the same prefix to its worker.
+BROKER_KEY_PREFIX = env("NOCODE_TEST_BROKER_PREFIX", default=f"nocode-test-{os.getpid()}:")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": BROKER_KEY_PREFIX}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": BROKER_KEY_PREFIX}
 CELERY_TASK_EAGER_PROPAGATES = True
 _prefix = f"nocode-test-{os.getpid()}"
 CACHES["default"]["KEY_PREFIX"] = _prefix
