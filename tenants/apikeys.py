@@ -6,10 +6,17 @@ from dataclasses import dataclass
 
 from django.core.cache import caches
 
+from shared_apps.foundation import prefetch
+
 from .selectors import api_key_get_active
 
 KEY_PREFIX = "nk_"
 CACHE_SECONDS = 300
+# prefix -> (key id, secret hash) of keys this process verified: lets tenants.hotpath count a key's rate-limit
+# bucket in the request's one Redis pipeline (only when the presented secret matches; the key is still verified
+# against the cached record as usual).
+_verified: dict[str, tuple[int, str]] = {}
+_VERIFIED_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -24,16 +31,36 @@ def _cache_key(prefix: str) -> str:
     return f"apikey:{prefix}"
 
 
-def api_key_verify(*, raw: str) -> VerifiedKey | None:
-    """The active key matching `raw`, or None. Constant-time comparison of the secret's hash."""
+def key_parts(raw: str) -> tuple[str, str] | None:
+    """(prefix, secret) of a well-formed key text `nk_<prefix>_<secret>`."""
     if not raw.startswith(KEY_PREFIX):
         return None
     parts = raw[len(KEY_PREFIX) :].split("_", 1)
     if len(parts) != 2 or not parts[0] or not parts[1]:
         return None
+    return parts[0], parts[1]
+
+
+def known_key_id(raw: str) -> tuple[str, int | None]:
+    """(cache key of the record, id of the key when this process verified it and the secret matches)."""
+    parts = key_parts(raw)
+    if parts is None:
+        return "", None
+    prefix, secret = parts
+    known = _verified.get(prefix)
+    if known is not None and hmac.compare_digest(hashlib.sha256(secret.encode()).hexdigest(), known[1]):
+        return _cache_key(prefix), known[0]
+    return _cache_key(prefix), None
+
+
+def api_key_verify(*, raw: str) -> VerifiedKey | None:
+    """The active key matching `raw`, or None. Constant-time comparison of the secret's hash."""
+    parts = key_parts(raw)
+    if parts is None:
+        return None
     prefix, secret = parts
     cache = caches["platform"]
-    record = cache.get(_cache_key(prefix))
+    record = prefetch.cache_get("platform", _cache_key(prefix))
     if record is None:
         key = api_key_get_active(prefix=prefix)
         if key is None:
@@ -49,10 +76,15 @@ def api_key_verify(*, raw: str) -> VerifiedKey | None:
     digest = hashlib.sha256(secret.encode()).hexdigest()
     if not hmac.compare_digest(digest, record["secret_hash"]):
         return None
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[prefix] = (record["key_id"], record["secret_hash"])
     return VerifiedKey(
         key_id=record["key_id"], project_id=record["project_id"], scope=record["scope"], name=record["name"]
     )
 
 
 def cache_forget(*, prefixes: list[str]) -> None:
+    for prefix in prefixes:
+        _verified.pop(prefix, None)
     caches["platform"].delete_many([_cache_key(p) for p in prefixes])

@@ -1,5 +1,6 @@
 """DRF authentication for project API keys (`X-Api-Key: nk_...` or `Authorization: Api-Key nk_...`)."""
 
+from django.http import HttpRequest
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -8,7 +9,8 @@ from .access import ApiKeyPrincipal
 from .apikeys import VerifiedKey, api_key_verify
 
 
-def _raw_key(request: Request) -> str | None:
+def raw_key(request: Request | HttpRequest) -> str | None:
+    """The key text of `X-Api-Key: ...` or `Authorization: Api-Key ...`, None without one."""
     header = request.META.get("HTTP_X_API_KEY")
     if header:
         return str(header).strip()
@@ -23,7 +25,7 @@ class ProjectApiKeyAuthentication(BaseAuthentication):
     """Accepts a key only on its own project's host; anything else is a 401 and nothing is read."""
 
     def authenticate(self, request: Request) -> tuple[ApiKeyPrincipal, VerifiedKey] | None:
-        raw = _raw_key(request)
+        raw = raw_key(request)
         if raw is None:
             return None
         tenant = getattr(request, "tenant", None)

@@ -1,7 +1,8 @@
 """Routes each request by Host: the base domain to the platform API, `<slug>.<BASE_DOMAIN>` to that project's schema.
 
 Unknown hosts answer a JSON 404, suspended projects a JSON 403 with the reason; a project still provisioning is
-not routable. Warm requests are served from the routing cache with no query and no `SET search_path`.
+not routable. Warm requests are served from the routing cache with no query and no `SET search_path`, and make one
+Redis round trip in all (tenants.hotpath), which also re-checks a route taken from the process-local layer.
 """
 
 from collections.abc import Callable
@@ -11,11 +12,15 @@ from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 from django.urls import set_urlconf
 
+from shared_apps.analytics.counters import usage_count
 from shared_apps.foundation.errors import json_error
+from shared_apps.foundation.prefetch import prefetch_scope
 from shared_apps.foundation.schemas import activate
 
+from .hotpath import ROUTE_STALE, request_prefetch
 from .models import ProjectStatus
-from .routing import route_for_host
+from .ratelimit import USAGE_COUNTED
+from .routing import Route, route_local_forget, route_lookup
 
 
 class ProjectRoutingMiddleware:
@@ -32,14 +37,37 @@ class ProjectRoutingMiddleware:
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return self.get_response(request)
-        route = route_for_host(host)
-        if route is None or route.status == ProjectStatus.PROVISIONING:
-            return json_error(404, "PROJECT_NOT_FOUND", f"No project is served at {host}.")
-        if route.status == ProjectStatus.SUSPENDED:
-            return json_error(403, "PROJECT_SUSPENDED", f"This project is suspended: {route.suspended_reason}")
+        route, entry = route_lookup(host)
+        refused = self._refusal(host, route)
+        if refused is not None:
+            return refused
+        assert route is not None
+        values = request_prefetch(request=request, host=host, route=route, route_entry=entry)
+        if values.get(ROUTE_STALE):  # invalidated since this process cached it: route again
+            route_local_forget(host)
+            fresh, _ = route_lookup(host)
+            refused = self._refusal(host, fresh)
+            if refused is not None or (fresh is not None and fresh.project_id != route.project_id):
+                if values.get(USAGE_COUNTED):  # counted for a project this request is not served by
+                    usage_count(project_id=route.project_id, metric="req", amount=-1)
+                if refused is not None:
+                    return refused
+                assert fresh is not None
+                values = request_prefetch(request=request, host=host, route=fresh, route_entry=None)
+            assert fresh is not None
+            route = fresh
         tenant = route.tenant()
         activate(tenant)
         request.tenant = tenant  # type: ignore[attr-defined]
         request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
-        return self.get_response(request)
+        with prefetch_scope(values):
+            return self.get_response(request)
+
+    @staticmethod
+    def _refusal(host: str, route: Route | None) -> HttpResponse | None:
+        if route is None or route.status == ProjectStatus.PROVISIONING:
+            return json_error(404, "PROJECT_NOT_FOUND", f"No project is served at {host}.")
+        if route.status == ProjectStatus.SUSPENDED:
+            return json_error(403, "PROJECT_SUSPENDED", f"This project is suspended: {route.suspended_reason}")
+        return None

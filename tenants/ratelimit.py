@@ -21,7 +21,12 @@ from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from shared_apps.analytics.counters import usage_count
+from shared_apps.foundation import prefetch
+
 from .apikeys import VerifiedKey
+
+USAGE_COUNTED = "usage-counted"  # prefetch marker: the request's pipeline already counted it (analytics middleware)
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +39,29 @@ class Decision:
     retry_after: int  # seconds until the current window ends (>= 1)
 
 
-def rate_limit_hit(*, bucket: str, limit: int, window_seconds: int) -> Decision:
-    """Count one request against `bucket` in the current window and say whether it is within `limit`."""
+def bucket_key(*, bucket: str, window_seconds: int) -> tuple[str, int]:
+    """(Redis key of `bucket` in the current window, seconds until the window ends)."""
     now = time.time()
     window_start = int(now // window_seconds) * window_seconds
     retry_after = max(1, math.ceil(window_start + window_seconds - now))
-    key = caches["platform"].make_key(f"ratelimit:{bucket}:{window_start}")
+    return caches["platform"].make_key(f"ratelimit:{bucket}:{window_start}"), retry_after
+
+
+def prefetched_decision(*, bucket: str, limit: int, window_seconds: int) -> Decision | None:
+    """The decision from a count made by the request's pipeline (tenants.hotpath), None when there is none."""
+    key, retry_after = bucket_key(bucket=bucket, window_seconds=window_seconds)
+    count = prefetch.get(f"count:{key}")
+    if count is prefetch.MISSING:
+        return None
+    return Decision(allowed=count <= limit, limit=limit, count=count, retry_after=retry_after)
+
+
+def rate_limit_hit(*, bucket: str, limit: int, window_seconds: int) -> Decision:
+    """Count one request against `bucket` in the current window and say whether it is within `limit`."""
+    prefetched = prefetched_decision(bucket=bucket, limit=limit, window_seconds=window_seconds)
+    if prefetched is not None:
+        return prefetched
+    key, retry_after = bucket_key(bucket=bucket, window_seconds=window_seconds)
     try:
         pipe = get_redis_connection("platform").pipeline(transaction=False)
         pipe.incr(key)
@@ -76,6 +98,9 @@ class ProjectRateLimitMiddleware:
         if tenant is not None and limit > 0:
             decision = rate_limit_hit(bucket=f"project:{tenant.pk}", limit=limit, window_seconds=_window())
             if not decision.allowed:
+                if prefetch.get(USAGE_COUNTED) is True:  # the pipeline counted it; refused requests are not usage
+                    usage_count(project_id=tenant.pk, metric="req", amount=-1)
+                    prefetch.forget_marker(USAGE_COUNTED)
                 return too_many_requests(decision, "Too many requests for this project.")
         return self.get_response(request)
 

@@ -2,8 +2,14 @@
 
 Entries are invalidated explicitly by the services that change a project's status or domains
 (`routing_invalidate`). Unknown hosts are cached briefly as misses so floods of bad hosts do not hit PostgreSQL.
+
+A process-local layer sits in front of Redis (`route_lookup`): a route found there is used at once and checked
+against the Redis entry by the request's one Redis pipeline (tenants.hotpath); when the Redis entry differs or is
+gone (an invalidation), the local entry is dropped and the request is routed again from Redis/PostgreSQL. So a warm
+request pays no separate routing round trip and never acts on an invalidated route.
 """
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +18,7 @@ from django.core.cache import caches
 
 from shared_apps.foundation.schemas import activate
 
-from .models import Domain, Project
+from .models import Domain, Project, ProjectStatus
 
 MISS = "__miss__"
 MISS_SECONDS = 30
@@ -41,6 +47,32 @@ class Route:
 
 def _key(host: str) -> str:
     return f"route:{host}"
+
+
+# host -> (route, the Redis entry it came from, monotonic expiry)
+_local: dict[str, tuple[Route, dict[str, Any], float]] = {}
+LOCAL_MAX = 10_000
+
+
+def route_lookup(host: str) -> tuple[Route | None, dict[str, Any] | None]:
+    """(route, Redis entry to re-check) from the process-local layer, else from Redis/PostgreSQL (entry None)."""
+    local = _local.get(host)
+    if local is not None and local[2] > time.monotonic():
+        return local[0], local[1]
+    route = route_for_host(host)
+    if route is not None and route.status == ProjectStatus.READY:  # refusals (suspended, provisioning) always ask Redis
+        if len(_local) >= LOCAL_MAX:
+            _local.clear()
+        _local[host] = (route, dict(route.__dict__), time.monotonic() + settings.NOCODE["ROUTING_CACHE_SECONDS"])
+    return route, None
+
+
+def route_local_forget(host: str) -> None:
+    _local.pop(host, None)
+
+
+def route_cache_key(host: str) -> str:
+    return _key(host)
 
 
 def _cache() -> Any:
@@ -83,6 +115,8 @@ def route_for_host(host: str) -> Route | None:
 
 def routing_invalidate(*, hosts: list[str]) -> None:
     """Forget cached routes (call on commit after a domain or project status change)."""
+    for host in hosts:
+        route_local_forget(host)
     _cache().delete_many([_key(host) for host in hosts])
 
 

@@ -66,15 +66,20 @@ def project_host(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
 
-@pytest.fixture(autouse=True)
-def _public_schema() -> None:
-    """Each test starts on the public schema, as each request does after routing."""
-    activate(None)
-
-
 def _uses_real_transactions(request: pytest.FixtureRequest) -> bool:
     marker = request.node.get_closest_marker("django_db")
     return "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.fixture(autouse=True)
+def _public_schema(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts on the public schema, as each request does after routing, and ends on it: with real
+    commits, the flush after the test must run in public (requests leave the connection on a project schema)."""
+    if _uses_real_transactions(request):
+        request.getfixturevalue("_django_db_helper")  # set up first, so its flush runs after our teardown
+    activate(None)
+    yield
+    activate(None)
 
 
 @pytest.fixture(autouse=True)

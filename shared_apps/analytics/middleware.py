@@ -1,10 +1,15 @@
-"""Counts each request to a project host (one pipelined Redis call)."""
+"""Counts each request to a project host (one pipelined Redis call; on project hosts the count is already part of
+the request's one Redis pipeline, tenants.hotpath, and is not sent again)."""
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from shared_apps.foundation import prefetch
+
 from .counters import usage_count
+
+USAGE_COUNTED = "usage-counted"  # set by tenants.hotpath when its pipeline counted the request
 
 
 class UsageCountingMiddleware:
@@ -14,6 +19,6 @@ class UsageCountingMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         tenant = getattr(request, "tenant", None)
-        if tenant is not None:
+        if tenant is not None and prefetch.get(USAGE_COUNTED) is not True:
             usage_count(project_id=tenant.pk, metric="req")
         return response

@@ -37,16 +37,25 @@ def get(raw_key: str) -> Any:
     return values.get(raw_key, MISSING)
 
 
-def cache_get(alias: str, key: str) -> Any:
-    """`caches[alias].get(key)`, answered from the request's prefetch when it holds that key."""
-    cache = caches[alias]
-    value = get(cache.make_key(key))
-    if value is MISSING:
-        return cache.get(key)
-    return value
+def cache_get(cache: Any, key: str) -> Any:
+    """`cache.get(key)` (a cache or its alias), answered from the request's prefetch when it holds that key."""
+    if isinstance(cache, str):
+        cache = caches[cache]
+    make_key = getattr(cache, "make_key", None)
+    if make_key is not None:
+        value = get(make_key(key))
+        if value is not MISSING:
+            return value
+    return cache.get(key)
 
 
 def forget(alias: str, key: str) -> None:
     values = _values.get()
     if values is not None:
         values.pop(caches[alias].make_key(key), None)
+
+
+def forget_marker(name: str) -> None:
+    values = _values.get()
+    if values is not None:
+        values.pop(name, None)

@@ -74,3 +74,19 @@ def orphan_schedules_delete() -> int:
     if orphans:
         PeriodicTask.objects.filter(pk__in=orphans).delete()
     return len(orphans)
+
+
+def schedules_resync() -> int:
+    """Make this project's PeriodicTasks match its scheduled workflows (after a restore or a clone of the schema,
+    which copy workflows but not the rows in public); returns the number of schedules kept."""
+    from .models import TriggerType, Workflow
+
+    schema = current_schema()
+    scheduled = list(
+        Workflow.objects.filter(trigger_type=TriggerType.SCHEDULE).values_list("pk", "schedule_cron", "active")
+    )
+    for workflow_id, cron, active in scheduled:
+        schedule_sync(workflow_id=workflow_id, cron=cron, enabled=active)
+    keep = {schedule_name(schema=schema, workflow_id=pk) for pk, _, _ in scheduled}
+    PeriodicTask.objects.filter(name__startswith=f"{schema}:workflow:").exclude(name__in=keep).delete()
+    return len(keep)

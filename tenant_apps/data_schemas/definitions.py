@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, models, transaction
 
+from shared_apps.foundation import prefetch
 from shared_apps.foundation.exceptions import NotFound
 from shared_apps.foundation.schemas import connection as schema_connection
 from shared_apps.foundation.schemas import current_schema
@@ -213,6 +214,11 @@ def _token_key(scope: str) -> str:
     return f"defs:{scope}"
 
 
+def definitions_token_key(*, schema: str, tenant_id: int) -> str:
+    """The `platform` cache key of a project's definitions token (read by tenants.hotpath's pipeline)."""
+    return _token_key(f"{schema}:{tenant_id}")
+
+
 def _scope() -> tuple[str, str]:
     """(schema, cache scope): the scope adds the project's id, so a project deleted and re-created under the same
     schema name never meets the definitions cached for its predecessor."""
@@ -234,7 +240,7 @@ def schema_definitions() -> SchemaDefs:
             if connection.in_atomic_block:
                 return definitions_load(schema, None)
             _changing.discard(scope)
-    token = _cache().get(_token_key(scope))
+    token = prefetch.cache_get(_cache(), _token_key(scope))  # usually read in the request's one Redis pipeline
     entry = _entries.get(scope)
     if (
         entry is not None
@@ -244,6 +250,7 @@ def schema_definitions() -> SchemaDefs:
     ):
         return entry
     if token is None:
+        prefetch.forget("platform", _token_key(scope))
         fresh = uuid.uuid4().hex
         token = fresh if _cache().add(_token_key(scope), fresh, timeout=None) else _cache().get(_token_key(scope))
     loaded = definitions_load(schema, token)
@@ -270,6 +277,7 @@ def definitions_changed() -> None:
 
     def publish() -> None:
         _cache().set(_token_key(scope), uuid.uuid4().hex, timeout=None)
+        prefetch.forget("platform", _token_key(scope))
         with _lock:
             _changing.discard(scope)
             _entries.pop(scope, None)

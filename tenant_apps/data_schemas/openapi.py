@@ -1,8 +1,9 @@
 """The per-project OpenAPI 3.0 document served on a project host (`GET /api/v1/schema/`).
 
 Two parts: the static endpoints of a project host (schema API, jobs, spec, health, ...) generated once per process
-by drf-spectacular from ROOT_URLCONF (`nocode.urls_tenants`), and one set of paths per user table built from its definitions: a
-component schema per table (typed properties from each field type's `json_schema`, `nullable`, `readOnly`, `enum`
+by drf-spectacular from ROOT_URLCONF (`nocode.urls_tenants`), and one set of paths per user table built from its
+definitions: a component schema per table (typed properties from each field type's `json_schema`, `nullable`,
+`readOnly`, `enum`
 for selects, formats), the records, record, aggregate and file endpoints with their query parameters, and the filter
 operators each field supports (`x-filter-operators` and the `filter` parameter's description). The generic
 `/api/v1/tables/{table}/records/...` paths are replaced by the per-table ones.
@@ -34,7 +35,7 @@ _static: dict[str, Any] | None = None
 _documents: "OrderedDict[tuple[str, str], dict[str, Any]]" = OrderedDict()
 
 
-class ProjectApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class ProjectApiKeyScheme(OpenApiAuthenticationExtension):
     """Documents `X-Api-Key` (tenants.authentication.ProjectApiKeyAuthentication) in generated documents."""
 
     target_class = "tenants.authentication.ProjectApiKeyAuthentication"

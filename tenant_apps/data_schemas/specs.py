@@ -166,16 +166,16 @@ def spec_normalize(spec: Any) -> list[WantedTable]:
             continue
         for key in sorted(set(raw_table) - TABLE_KEYS):
             errors.add(f"{path}.{key}", "Unknown key.")
-        name = raw_table.get("name")
         try:
-            naming.table_name_validate(name)
+            name = naming.table_name_validate(raw_table.get("name"))
         except ValidationFailed as exc:
             errors.add(f"{path}.name", exc.fields["name"][0])
             continue
         if name in seen_tables:
             errors.add(f"{path}.name", f"'{name}' appears twice.")
         seen_tables.add(name)
-        display_name, description = raw_table.get("display_name") or "", raw_table.get("description") or ""
+        display_name: Any = raw_table.get("display_name") or ""
+        description: Any = raw_table.get("description") or ""
         if not isinstance(display_name, str) or len(display_name) > 150:
             errors.add(f"{path}.display_name", "A string of at most 150 characters.")
             display_name = ""
@@ -330,16 +330,16 @@ def spec_plan(spec: Any, *, defs: SchemaDefs | None = None) -> Plan:
         raise ValidationFailed(f"Invalid spec: {first}: {messages[0]}", code="INVALID_SPEC", fields=errors)
     dropped_tables = [t for t in sorted(defs.tables.values(), key=lambda t: t.id) if t.name not in wanted_names]
     dropped_names = {t.name for t in dropped_tables}
-    for table in dropped_tables:  # links between dropped tables go first, so each table can be dropped
-        for table_field in table.fields:
+    for dropped in dropped_tables:  # links between dropped tables go first, so each table can be dropped
+        for table_field in dropped.fields:
             target = defs.tables_by_id.get(table_field.options.get("target_table_id", 0))
             if (
                 table_field.type == "link"
                 and target is not None
                 and target.name in dropped_names
-                and target.name != table.name
+                and target.name != dropped.name
             ):
-                drop_field_steps.append({"action": "drop_field", "table": table.name, "field": table_field.name})
+                drop_field_steps.append({"action": "drop_field", "table": dropped.name, "field": table_field.name})
     steps = [
         *create_tables,
         *table_updates,
@@ -368,8 +368,8 @@ def _plan_fields(
         if existing.name not in wanted_names:
             drop_field_steps.append({"action": "drop_field", "table": table.name, "field": existing.name})
     for f_index, wanted_field in enumerate(table.fields):
-        existing = current.field(wanted_field.name)
-        if existing is None:
+        found = current.field(wanted_field.name)
+        if found is None:
             step = {
                 "action": "create_field",
                 "table": table.name,
@@ -378,7 +378,7 @@ def _plan_fields(
             }
             (late_links if _is_link(wanted_field.definition) else field_steps).append(step)
             continue
-        now = _current_definition(existing, context)
+        now = _current_definition(found, context)
         changes = {key: wanted_field.definition[key] for key in FIELD_KEYS if now[key] != wanted_field.definition[key]}
         if not changes:
             continue

@@ -24,6 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -35,6 +36,7 @@ from .query import where_from_query
 from .selectors import MAX_RECORD_ID, page_queryset, record_list, record_values_queryset, rows_finish
 
 MAX_CACHED_QUERIES = 4096
+_C_TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT)
 _ID_SENTINEL = 987_654_321_123
 
 
@@ -47,6 +49,10 @@ class CompiledRead:
 
     def rows(self, params: tuple[Any, ...] | list[Any] | None = None) -> list[dict[str, Any]]:
         with connection.cursor() as cursor:
+            # psycopg's C loader instead of Django's Python one (2/5 of a 50-row page went into parsing timestamps).
+            # Same values: the session's time zone is UTC (Django sets it), so both give aware UTC datetimes.
+            if connection.timezone_name == "UTC":
+                cursor.cursor.adapters.register_loader("timestamptz", _C_TIMESTAMPTZ_LOADER)
             cursor.execute(self.sql, self.params if params is None else params)
             fetched = cursor.fetchall()
         names = self.names
@@ -121,7 +127,8 @@ def record_list_fast(*, defs: SchemaDefs, table: TableDef, query: Any, query_str
     if entry is None:
         where, rest = where_from_query(table, query)
         params = list_params_parse(table, rest)
-        compiled, hidden = None, []
+        compiled: CompiledRead | None = None
+        hidden: list[str] = []
         if params.count == "none" and not params.expand:
             queryset, hidden = page_queryset(table=table, params=params, where=where)
             compiled = compile_values(queryset)

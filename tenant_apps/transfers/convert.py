@@ -207,4 +207,3 @@ def row_values(row: dict[str, Any], mapping: dict[str, FieldDef]) -> dict[str, A
             continue
         out[field.name] = cell_value(field, value)
     return out
-

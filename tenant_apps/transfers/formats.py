@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -188,8 +188,8 @@ def _text(value: Any) -> Any:
 
 
 def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(tz=None).replace(tzinfo=None)
+    if isinstance(value, datetime):  # spreadsheets have no time zones: UTC, as the API shows them
+        return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
     if isinstance(value, (dict, list)):
         return json.dumps(value, default=str, ensure_ascii=False)
     if isinstance(value, (int, float, Decimal, date, bool, str)) or value is None:
@@ -224,10 +224,18 @@ def sheet_write(*, path: Path, fmt: str, columns: list[str], rows: Iterable[dict
         from openpyxl import Workbook
 
         workbook = Workbook(write_only=True)
+        from openpyxl.cell import WriteOnlyCell
+
         sheet = workbook.create_sheet("records")
         sheet.append(columns)
         for row in rows:
-            sheet.append([_xlsx_value(row.get(c)) for c in columns])
+            cells = []
+            for column in columns:
+                cell = WriteOnlyCell(sheet, value=_xlsx_value(row.get(column)))
+                if cell.data_type == "f":  # text starting with "=" is data, never a formula (formula injection)
+                    cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
             count += 1
         workbook.save(str(path))
     return count

@@ -22,6 +22,7 @@ from django.db import transaction
 from shared_apps.events.publishing import task_publish
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
 from shared_apps.foundation.schemas import current_schema
+from shared_apps.foundation.tasking import TRANSIENT_ERRORS
 from tenant_apps.data_schemas import naming
 from tenant_apps.data_schemas import services as schema_services
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef, schema_definitions
@@ -310,16 +311,24 @@ def import_run(*, job_id: str) -> str:
     if job is None or job.state in ("succeeded", "failed"):
         return "not pending"
     job_start(job_id=job_id)
+    upload = transfers_dir("imports") / f"{job.pk}.{job.params['format']}"
     try:
         result = _import(job)
+    except TRANSIENT_ERRORS:
+        raise  # nothing was written (one transaction); the task retries with the file still there
     except ImportRefused as exc:
+        upload.unlink(missing_ok=True)
         job_fail(job_id=job_id, error=str(exc), result=exc.result)
         return "failed"
     except DomainError as exc:
+        upload.unlink(missing_ok=True)
         job_fail(job_id=job_id, error=f"{exc.code}: {exc.message}", result={"fields": exc.fields})
         return "failed"
-    finally:
-        (transfers_dir("imports") / f"{job.pk}.{job.params['format']}").unlink(missing_ok=True)
+    except Exception as exc:
+        upload.unlink(missing_ok=True)
+        job_fail(job_id=job_id, error=f"Internal error: {type(exc).__name__}")
+        raise
+    upload.unlink(missing_ok=True)
     job_succeed(job_id=job_id, result=result)
     return "succeeded"
 
@@ -418,9 +427,14 @@ def export_run(*, job_id: str) -> str:
     job_start(job_id=job_id)
     try:
         result = _export(job)
+    except TRANSIENT_ERRORS:
+        raise
     except DomainError as exc:
         job_fail(job_id=job_id, error=f"{exc.code}: {exc.message}")
         return "failed"
+    except Exception as exc:
+        job_fail(job_id=job_id, error=f"Internal error: {type(exc).__name__}")
+        raise
     job_succeed(job_id=job_id, result=result)
     return "succeeded"
 

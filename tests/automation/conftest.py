@@ -44,7 +44,12 @@ def receiver() -> Iterator[Receiver]:
             body = self.rfile.read(length) if length else b""
             with state.lock:
                 state.requests.append(
-                    {"method": self.command, "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": body,
+                    }
                 )
                 status = state.statuses.pop(0) if state.statuses else 200
             payload = json.dumps({"ok": status < 400, "n": len(state.requests)}).encode()
@@ -54,9 +59,9 @@ def receiver() -> Iterator[Receiver]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_POST = do_GET = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
+        do_POST = do_GET = do_PUT = do_PATCH = do_DELETE = _handle
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -75,13 +80,16 @@ def make_table(api: Any, name: str, fields: list[dict[str, Any]]) -> None:
     assert response.status_code == 201, response.json()
 
 
-ORDERS_FIELDS = [
+ORDERS_FIELDS: list[dict[str, Any]] = [
     {"name": "title", "type": "text"},
     {"name": "status", "type": "text"},
     {"name": "amount", "type": "decimal", "options": {"precision": 10, "scale": 2}},
     {"name": "email", "type": "email"},
 ]
-TASKS_FIELDS = [{"name": "title", "type": "text", "required": True}, {"name": "order_id", "type": "integer"}]
+TASKS_FIELDS: list[dict[str, Any]] = [
+    {"name": "title", "type": "text", "required": True},
+    {"name": "order_id", "type": "integer"},
+]
 
 
 @pytest.fixture

@@ -70,10 +70,17 @@ def test_a_rolled_back_write_leaves_no_event_and_runs_nothing(
 ) -> None:
     activate(project)
     defs = schema_definitions()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        records_create(defs=defs, table=defs.table("orders"), rows=[{"title": "Ghost"}], bulk=False)
-        assert OutboxEvent.objects.count() == 1  # written in the same transaction...
-        raise RuntimeError("the request failed after the write")
+    seen_inside: list[int] = []
+
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            records_create(defs=defs, table=defs.table("orders"), rows=[{"title": "Ghost"}], bulk=False)
+            seen_inside.append(OutboxEvent.objects.count())
+            raise RuntimeError("the request failed after the write")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
+    assert seen_inside == [1]  # the event was written in the same transaction...
     activate(None)
     assert OutboxEvent.objects.count() == 0  # ...and gone with it
     assert _tasks(api) == []

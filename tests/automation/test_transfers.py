@@ -122,7 +122,10 @@ def test_skip_invalid_writes_the_valid_rows_and_reports_the_rest(api: Any, produ
     assert done["state"] == "succeeded"
     assert (done["result"]["imported"], done["result"]["invalid"]) == (2, 3)
     assert [e["row"] for e in done["result"]["errors"]] == [2, 3, 4]
-    assert done["result"]["errors"][2] == {"row": 4, "fields": {"sku": ["Repeats a value of another record in this request."]}}
+    assert done["result"]["errors"][2] == {
+        "row": 4,
+        "fields": {"sku": ["Repeats a value of another record in this request."]},
+    }
     assert [r["name"] for r in records(api, "products")] == ["Good", "Fine"]
 
 
@@ -141,7 +144,17 @@ def test_json_and_xlsx_into_an_existing_table(api: Any, products: None) -> None:
 def test_import_into_a_new_table_infers_field_types(api: Any) -> None:
     rows = [
         ["Full name", "Age", "Score", "Member", "Joined", "Last seen", "E-mail", "Site", "1st note"],
-        ["Ada", "36", "9.50", "true", "2024-01-31", "2024-02-01T10:00:00Z", "ada@example.com", "https://a.example", "hi"],
+        [
+            "Ada",
+            "36",
+            "9.50",
+            "true",
+            "2024-01-31",
+            "2024-02-01T10:00:00Z",
+            "ada@example.com",
+            "https://a.example",
+            "hi",
+        ],
         ["Bob", "", "7.25", "false", "2023-12-01", "2024-02-02T11:30:00Z", "bob@example.com", "https://b.example", ""],
     ]
     done = job(api, upload(api, "/api/v1/automation/imports/", "people.csv", csv_bytes(rows), table="people",
@@ -230,8 +243,14 @@ def test_import_roles(api: Any, products: None, member_api: Any) -> None:
 
 
 def _seed(api: Any) -> None:
-    rows = [{"name": n, "sku": s, "price": p, "stock": q, "tags": t} for n, s, p, q, t in [
-        ("Lamp", "L-1", "19.90", 4, ["new"]), ("Desk", "D-1", "120.00", 0, []), ("Mug", "M-1", "5.00", 40, ["sale"])]]
+    rows = [
+        {"name": n, "sku": s, "price": p, "stock": q, "tags": t}
+        for n, s, p, q, t in [
+            ("Lamp", "L-1", "19.90", 4, ["new"]),
+            ("Desk", "D-1", "120.00", 0, []),
+            ("Mug", "M-1", "5.00", 40, ["sale"]),
+        ]
+    ]
     assert api.post("/api/v1/tables/products/records/", {"records": rows}).status_code == 201
 
 
@@ -244,9 +263,8 @@ def _download(api: Any, done: dict[str, Any]) -> Any:
 
 def test_export_csv_with_filter_sort_and_fields(api: Any, products: None) -> None:
     _seed(api)
-    response = api.post("/api/v1/tables/products/export/", {
-        "format": "csv", "filter": {"field": "stock", "op": "gt", "value": 0}, "sort": "-price", "fields": "name,price,tags",
-    })  # fmt: skip
+    body = {"format": "csv", "filter": {"field": "stock", "op": "gt", "value": 0}, "sort": "-price"}
+    response = api.post("/api/v1/tables/products/export/", {**body, "fields": "name,price,tags"})
     done = job(api, response)
     assert (done["kind"], done["result"]["rows"], done["result"]["format"]) == ("export", 2, "csv")
     assert done["result"]["download_url"] == f"/api/v1/automation/exports/{done['id']}/download/"
@@ -303,3 +321,13 @@ def test_export_downloads_stay_in_their_project(
     assert api.get("/api/v1/automation/exports/not-a-job/download/").status_code == 404
     imported = job(api, upload(api, "/api/v1/tables/products/import/", "p.csv", b"name\nx\n"))
     assert api.get(f"/api/v1/automation/exports/{imported['id']}/download/").status_code == 404
+
+
+def test_xlsx_export_keeps_formula_like_text_as_text(api: Any, products: None) -> None:
+    api.post("/api/v1/tables/products/records/", {"name": '=HYPERLINK("http://evil.example")', "sku": "+1"})
+    done = job(api, api.post("/api/v1/tables/products/export/", {"format": "xlsx", "fields": "name,sku"}))
+    workbook = load_workbook(io.BytesIO(b"".join(_download(api, done).streaming_content)))
+    sheet = workbook.active
+    assert sheet is not None
+    name = sheet.cell(row=2, column=2)
+    assert (name.value, name.data_type) == ('=HYPERLINK("http://evil.example")', "s")

@@ -84,9 +84,7 @@ def test_only_subscribed_events_are_delivered(api: Any, shop_tables: None, recei
     assert len(_deliveries(api, webhook["id"])) == 1
 
 
-def test_failed_attempt_is_retried_and_logged(
-    api: Any, shop_tables: None, receiver: Any, eager_retries: None
-) -> None:
+def test_failed_attempt_is_retried_and_logged(api: Any, shop_tables: None, receiver: Any, eager_retries: None) -> None:
     receiver.statuses = [500]
     webhook = _webhook(api, receiver.url)
     api.post("/api/v1/tables/orders/records/", {"title": "Shelf"})
@@ -131,7 +129,9 @@ def test_disabled_after_consecutive_failed_deliveries_with_the_reason_shown(
     assert [d["state"] for d in _deliveries(api, webhook["id"])] == ["succeeded", "failed", "failed"]
 
 
-def test_unreachable_and_private_urls_fail_the_attempt(api: Any, shop_tables: None, settings: Any, project: Any) -> None:
+def test_unreachable_and_private_urls_fail_the_attempt(
+    api: Any, shop_tables: None, settings: Any, project: Any
+) -> None:
     webhook = _webhook(api, "http://127.0.0.1:1/nothing-listens")
     settings.NOCODE = {**settings.NOCODE, "WEBHOOK_MAX_ATTEMPTS": 1}
     api.post("/api/v1/tables/orders/records/", {"title": "Lost"})
@@ -147,7 +147,9 @@ def test_unreachable_and_private_urls_fail_the_attempt(api: Any, shop_tables: No
     )
 
 
-def test_a_delivery_already_finished_is_not_sent_again(api: Any, shop_tables: None, receiver: Any, project: Any) -> None:
+def test_a_delivery_already_finished_is_not_sent_again(
+    api: Any, shop_tables: None, receiver: Any, project: Any
+) -> None:
     webhook = _webhook(api, receiver.url)
     api.post("/api/v1/tables/orders/records/", {"title": "Once"})
     [delivery] = _deliveries(api, webhook["id"])
@@ -183,7 +185,9 @@ def test_roles_and_secret_visibility(api: Any, shop_tables: None, member_api: An
     assert "secret" not in listed
     assert listed["url"] == "https://example.com/hook"
     assert viewer.get(f"{WEBHOOKS}{webhook['id']}/deliveries/").status_code == 200
-    assert editor.post(WEBHOOKS, {"table": "orders", "events": ["created"], "url": "https://x.example"}).status_code == 403
+    assert (
+        editor.post(WEBHOOKS, {"table": "orders", "events": ["created"], "url": "https://x.example"}).status_code == 403
+    )
     assert editor.patch(f"{WEBHOOKS}{webhook['id']}/", {"active": False}).status_code == 403
     rotated = api.patch(f"{WEBHOOKS}{webhook['id']}/", {"rotate_secret": True}).json()
     assert rotated["secret"] != webhook["secret"]

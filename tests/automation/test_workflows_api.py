@@ -5,16 +5,17 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from shared_apps.events.models import OutboxEvent
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.schemas import activate, in_schema
 from tenant_apps.automation.models import Workflow, WorkflowRun
+from tenant_apps.automation.schedules import schedules_resync
 from tests.automation.conftest import make_table
 
 WORKFLOWS = "/api/v1/automation/workflows/"
 
-FOLLOW_UP = {
+FOLLOW_UP: dict[str, Any] = {
     "name": "Follow up paid orders",
     "trigger": {
         "type": "record",
@@ -131,7 +132,10 @@ def test_inactive_workflow_does_not_fire(api: Any, shop_tables: None) -> None:
         ({**FOLLOW_UP, "steps": [{"type": "http_request", "url": "ftp://example.com/x"}]}, {"steps.0.url"}),
         ({**FOLLOW_UP, "steps": [{"type": "send_email", "to": "a@example.com"}]}, {"steps.0.subject", "steps.0.body"}),
         (
-            {**FOLLOW_UP, "steps": [{"type": "create_record", "table": "tasks", "values": {"title": "{{ secrets.x }}"}}]},
+            {
+                **FOLLOW_UP,
+                "steps": [{"type": "create_record", "table": "tasks", "values": {"title": "{{ secrets.x }}"}}],
+            },
             {"steps.0"},
         ),
     ],
@@ -151,7 +155,9 @@ def test_schedule_trigger_keeps_a_periodic_task_in_public(api: Any, shop_tables:
     body = {
         "name": "Nightly",
         "trigger": {"type": "schedule", "cron": "30  2 * * 1-5"},
-        "steps": [{"type": "create_record", "table": "tasks", "values": {"title": "Nightly {{ trigger.scheduled_at }}"}}],
+        "steps": [
+            {"type": "create_record", "table": "tasks", "values": {"title": "Nightly {{ trigger.scheduled_at }}"}}
+        ],
     }
     workflow = _create(api, body)
     assert workflow["trigger"] == {"type": "schedule", "cron": "30 2 * * 1-5", "timezone": "UTC"}
@@ -166,7 +172,8 @@ def test_schedule_trigger_keeps_a_periodic_task_in_public(api: Any, shop_tables:
     api.patch(f"{WORKFLOWS}{workflow['id']}/", {"active": False, "trigger": {"type": "schedule", "cron": "0 * * * *"}})
     task.refresh_from_db()
     assert task.enabled is False
-    assert task.crontab is not None and (task.crontab.minute, task.crontab.hour) == ("0", "*")
+    assert task.crontab is not None
+    assert (task.crontab.minute, task.crontab.hour) == ("0", "*")
 
     api.patch(f"{WORKFLOWS}{workflow['id']}/", {"trigger": {"type": "manual"}})
     assert not PeriodicTask.objects.filter(name=f"shop:workflow:{workflow['id']}").exists()
@@ -200,7 +207,11 @@ def test_manual_run_with_payload_and_record(api: Any, shop_tables: None) -> None
             "trigger": {"type": "record", "table": "orders", "events": ["created"]},
             "active": False,
             "steps": [
-                {"type": "create_record", "table": "tasks", "values": {"title": "{{ trigger.note }}: {{ record.title }}"}}
+                {
+                    "type": "create_record",
+                    "table": "tasks",
+                    "values": {"title": "{{ trigger.note }}: {{ record.title }}"},
+                }
             ],
         },
     )
@@ -335,7 +346,11 @@ def test_http_step_refuses_private_addresses_unless_allowed(
 ) -> None:
     workflow = _create(
         api,
-        {"name": "Probe", "trigger": {"type": "manual"}, "steps": [{"type": "http_request", "url": "{{ trigger.url }}"}]},
+        {
+            "name": "Probe",
+            "trigger": {"type": "manual"},
+            "steps": [{"type": "http_request", "url": "{{ trigger.url }}"}],
+        },
     )
     settings.NOCODE = {**settings.NOCODE, "AUTOMATION_ALLOW_PRIVATE_URLS": False}
     for url in (receiver.url + "/x", "http://localhost:1/", "http://10.0.0.1/", "file:///etc/passwd"):
@@ -345,7 +360,9 @@ def test_http_step_refuses_private_addresses_unless_allowed(
     assert receiver.requests == []
     refused = api.post(WORKFLOWS, {"name": "x", "trigger": {"type": "manual"},
                                    "steps": [{"type": "http_request", "url": "http://127.0.0.1:8080/"}]})  # fmt: skip
-    assert refused.json()["error"]["fields"] == {"steps.0.url": ["Private, loopback and link-local addresses are not allowed."]}
+    assert refused.json()["error"]["fields"] == {
+        "steps.0.url": ["Private, loopback and link-local addresses are not allowed."]
+    }
 
 
 def test_http_step_error_status_fails_the_step(api: Any, shop_tables: None, receiver: Any) -> None:
@@ -372,7 +389,11 @@ def test_email_step_sends_templated_mail(api: Any, shop_tables: None) -> None:
     )  # fmt: skip
     order = api.post("/api/v1/tables/orders/records/", {"title": "Mug", "email": "buyer@example.com"}).json()
     [message] = mail.outbox
-    assert (message.to, message.subject, message.body) == (["buyer@example.com"], "Order Mug", f"Thanks for order #{order['id']}.")
+    assert (message.to, message.subject, message.body) == (
+        ["buyer@example.com"],
+        "Order Mug",
+        f"Thanks for order #{order['id']}.",
+    )
 
 
 def test_workflow_loops_stop_at_the_chain_depth(api: Any, shop_tables: None, settings: Any) -> None:
@@ -410,6 +431,8 @@ def test_incoming_hook_starts_the_workflow_with_the_body(
     assert response.status_code == 202
     assert [t["title"] for t in _records(api, "tasks")] == ["Call back"]
     assert anonymous.post(path.replace("hooks/", "hooks/x"), {"subject": "guess"}).status_code == 404
+    too_big = anonymous.post(path, {"subject": "x" * 300_000})
+    assert (too_big.status_code, too_big.json()["error"]["code"]) == (400, "PAYLOAD_TOO_LARGE")
     api.patch(f"{WORKFLOWS}{workflow['id']}/", {"active": False})
     assert anonymous.post(path, {"subject": "while inactive"}).status_code == 404
     rotated = api.patch(f"{WORKFLOWS}{workflow['id']}/", {"active": True, "rotate_hook_secret": True}).json()
@@ -450,3 +473,18 @@ def test_deleting_the_trigger_table_leaves_a_workflow_that_never_fires(api: Any,
     workflow = _create(api, {**FOLLOW_UP, "trigger": {"type": "record", "table": "scratch", "events": ["created"]}})
     assert api.delete("/api/v1/tables/scratch/?confirm=scratch").status_code == 204
     assert api.get(f"{WORKFLOWS}{workflow['id']}/").json()["trigger"]["table"] is None
+
+
+def test_schedules_resync_after_a_restore(api: Any, shop_tables: None, project: Any) -> None:
+    body = {"name": "Daily", "trigger": {"type": "schedule", "cron": "0 6 * * *"},
+            "steps": [{"type": "create_record", "table": "tasks", "values": {"title": "x"}}]}  # fmt: skip
+    workflow = _create(api, body)
+    PeriodicTask.objects.filter(name__contains=":workflow:").delete()  # a restored schema has no rows in public
+    stale = CrontabSchedule.objects.create(minute="5")
+    PeriodicTask.objects.create(name="shop:workflow:999", task="automation.run_scheduled_workflow", crontab=stale)
+    activate(project)
+    assert schedules_resync() == 1
+    activate(None)
+    assert list(PeriodicTask.objects.filter(name__contains=":workflow:").values_list("name", flat=True)) == [
+        f"shop:workflow:{workflow['id']}"
+    ]

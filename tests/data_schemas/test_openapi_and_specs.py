@@ -10,7 +10,7 @@ from tenant_apps.jobs.models import Job
 from tests.conftest import Api
 from tests.data_schemas.helpers import create_table, definitions, relation_exists, rows
 
-SHOP_FIELDS = [
+SHOP_FIELDS: list[dict[str, Any]] = [
     {"name": "title", "type": "text", "required": True, "constraints": {"max_length": 80}},
     {"name": "price", "type": "decimal", "options": {"precision": 10, "scale": 2}, "default": "1.00"},
     {"name": "qty", "type": "integer", "constraints": {"min": 0}},
@@ -192,6 +192,7 @@ def test_spec_apply_to_an_empty_project_reproduces_tables_and_fields(
     assert applied.status_code == 202, applied.json()
     job = _job("copy", applied.json()["job_id"])
     assert (job.state, job.kind, job.error) == ("succeeded", "spec_apply", "")
+    assert job.result is not None
     assert job.result["steps"] == len(applied.json()["plan"]["steps"])
     assert definitions("copy") == definitions(project.schema_name)
     assert _export(copy_api) == spec
@@ -288,7 +289,8 @@ INVALID_SPECS = [
     ({"version": 2, "tables": []}, "spec.version"),
     ({"version": 1}, "spec.tables"),
     ({"version": 1, "tables": [{"name": "Bad Name"}]}, "spec.tables.0.name"),
-    ({"version": 1, "tables": [{"name": "a", "fields": [{"name": "x", "type": "nope"}]}]}, "spec.tables.0.fields.0.type"),
+    ({"version": 1, "tables": [{"name": "a", "fields": [{"name": "x", "type": "nope"}]}]},
+     "spec.tables.0.fields.0.type"),
     ({"version": 1, "tables": [{"name": "a", "fields": [{"name": "x", "type": "decimal", "options": {"scale": 99}}]}]},
      "spec.tables.0.fields.0.options.scale"),
     ({"version": 1, "tables": [{"name": "a", "fields": [{"name": "x", "type": "integer", "default": "z"}]}]},
@@ -378,3 +380,20 @@ def test_project_with_an_invalid_spec_is_not_created(platform_api: Any, owner: A
     from tests.conftest import schema_exists
 
     assert not schema_exists("todo")
+
+
+def test_dropping_tables_that_link_to_each_other(api: Api, project: Any) -> None:
+    create_table(api, "lefts", [{"name": "name", "type": "text"}])
+    create_table(api, "rights", [{"name": "other", "type": "link", "options": {"target": "lefts", "multiple": True}}])
+    assert (
+        api.post(
+            "/api/v1/tables/lefts/fields/", {"name": "back", "type": "link", "options": {"target": "rights"}}
+        ).status_code
+        == 201
+    )
+    plan = api.post("/api/v1/spec/plan/", {"spec": {"version": 1, "tables": []}}).json()
+    assert plan["drops"] == ["field lefts.back", "field rights.other", "table lefts", "table rights"]
+    job = api.post("/api/v1/spec/apply/", {"spec": {"version": 1, "tables": []}, "allow_drop": True}).json()["job_id"]
+    assert _job(project.schema_name, job).state == "succeeded"
+    assert definitions(project.schema_name) == []
+    assert not relation_exists(project.schema_name, "t_lefts")

@@ -99,7 +99,7 @@ def _index_definition(schema: str) -> list[tuple[Any, ...]]:
 
 def test_search_index_follows_text_fields_and_is_used(api: Api, notes: Any, project: Any) -> None:
     schema = project.schema_name
-    ((name, definition),) = _index_definition(schema)
+    ((_name, definition),) = _index_definition(schema)
     assert "gin" in definition
     assert all(column in definition for column in ("title", "body", "author", "link"))
     assert api.post("/api/v1/tables/notes/fields/", {"name": "extra", "type": "text"}).status_code == 201
@@ -121,7 +121,7 @@ def test_search_index_follows_text_fields_and_is_used(api: Api, notes: Any, proj
     from tenants.models import Project
 
     with in_schema(schema):
-        connection.tenant = Project.objects.get(pk=project.pk)
+        connection.tenant = Project.objects.get(pk=project.pk)  # type: ignore[attr-defined]
         table = schema_definitions().table("notes")
         queryset = table.model._default_manager.filter(search_condition(table, "quarterly"))
         sql, params = queryset.query.sql_with_params()

@@ -32,8 +32,16 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def worker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any) -> Any:
-    """The real worker, configured for these tests (loopback receivers, immediate sweeps, a shared VAR_DIR)."""
+def worker(
+    transactional_db: None,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+    tmp_path: Any,
+) -> Any:
+    """The real worker, configured for these tests (loopback receivers, immediate sweeps, a shared VAR_DIR); started
+    after the environment is set, hence `getfixturevalue`. `transactional_db` is named here so that every fixture
+    of the test commits (the worker reads committed data only)."""
     monkeypatch.setenv("NOCODE_AUTOMATION_ALLOW_PRIVATE_URLS", "true")
     monkeypatch.setenv("NOCODE_EVENTS_SWEEP_AFTER_SECONDS", "0")
     monkeypatch.setenv("NOCODE_VAR_DIR", str(tmp_path))
@@ -44,12 +52,13 @@ def worker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, sett
 
 
 @pytest.fixture
-def shop(worker: Any, owner: Any, make_project: Any, project_api: Any) -> tuple[Any, Any]:
+def shop(worker: Any, owner: Any, make_project: Any, project_api: Any) -> Iterator[tuple[Any, Any]]:
     project = make_project(owner, slug="shop")
     api = project_api(project, user=owner)
     make_table(api, "orders", ORDERS_FIELDS)
     make_table(api, "tasks", TASKS_FIELDS)
-    return project, api
+    yield project, api
+    activate(None)  # requests leave the connection in the project; the flush after the test must see public
 
 
 def _watch_orders(api: Any, receiver: Receiver) -> dict[str, Any]:
@@ -66,7 +75,7 @@ def _watch_orders(api: Any, receiver: Receiver) -> dict[str, Any]:
     return response.json()
 
 
-def _runs(schema: str = "shop") -> list[dict[str, Any]]:
+def _runs(schema: str = "shop") -> list[Any]:
     with in_schema(schema):
         return list(WorkflowRun.objects.order_by("id").values("state", "payload", "trigger"))
 
@@ -92,9 +101,14 @@ def test_a_rolled_back_write_runs_nothing(shop: tuple[Any, Any], receiver: Recei
     _watch_orders(api, receiver)
     activate(project)
     defs = schema_definitions()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        records_create(defs=defs, table=defs.table("orders"), rows=[{"title": "Ghost"}], bulk=False)
-        raise RuntimeError("rolled back")
+
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            records_create(defs=defs, table=defs.table("orders"), rows=[{"title": "Ghost"}], bulk=False)
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     activate(None)
     api.post("/api/v1/tables/orders/records/", {"title": "Real"})  # a committed write after it, as a marker
     assert wait_until(lambda: len(_runs()) == 1 and _runs()[0]["state"] == "succeeded")

@@ -39,6 +39,7 @@ from .serializers import (
 MANAGE = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "manage_project", "PATCH": "manage_project",
           "DELETE": "manage_project"}  # fmt: skip
 RUN = {"POST": "write_records"}
+MAX_HOOK_BODY = 256 * 1024
 
 
 def _manages(request: ProjectRequest) -> bool:
@@ -142,6 +143,12 @@ class HookView(APIView):
     def post(self, request: ProjectRequest, secret: str) -> Response:
         if getattr(request, "tenant", None) is None:
             raise NotFound("No such hook.", code="HOOK_NOT_FOUND")
+        if len(request.body) > MAX_HOOK_BODY:
+            raise ValidationFailed(
+                f"A hook body is at most {MAX_HOOK_BODY} bytes.",
+                code="PAYLOAD_TOO_LARGE",
+                fields={"body": ["Too large."]},
+            )
         body = request.data if request.body else {}
         run = services.hook_trigger(secret=secret, body=body)
         return Response({"run": run.pk, "state": run.state}, status=status.HTTP_202_ACCEPTED)
