@@ -13,14 +13,13 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from celery import current_app
-from celery.utils import uuid
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.schemas import in_public
+from shared_apps.foundation.tasking import publish_in_schemas
 
 from .models import FanoutRun, Project, ProjectStatus
 
@@ -92,31 +91,6 @@ def chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def fanout_publish(*, task_name: str, schemas: list[str], kwargs: dict[str, object] | None = None) -> int:
-    """Publish one `task_name` message per schema, each with its schema header, pipelined in batches.
-
-    Builds Celery protocol-2 messages itself and hands them to one kombu producer in a pipeline batch: going through
-    `send_task` costs ~2x the CPU per message (option merging, routing, result-backend subscription), which is what
-    decides whether 10k projects are enqueued in under a second. Publish signals are not sent for these messages.
-    """
-    app = current_app
-    amqp = app.amqp
-    queue = amqp.router.route({}, task_name, (), kwargs or {})["queue"]
-    with app.producer_or_acquire() as producer, producer.batch(1000):
-        for schema in schemas:
-            headers, properties, body, _ = amqp.create_task_message(
-                uuid(), task_name, (), kwargs or {}, argsrepr="()", kwargsrepr=repr(kwargs or {}), ignore_result=True
-            )
-            headers["_schema_name"] = schema
-            producer.publish(
-                body,
-                exchange="",
-                routing_key=queue.name,
-                serializer="json",
-                headers=headers,
-                delivery_mode=2,
-                declare=[],
-                retry=False,
-                **properties,
-            )
-    return len(schemas)
+def fanout_publish(*, task_name: str, schemas: list[str]) -> int:
+    """Publish one `task_name` message per schema, each in its own schema, pipelined in batches."""
+    return publish_in_schemas(task_name=task_name, items=[(schema, ()) for schema in schemas])

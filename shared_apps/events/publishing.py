@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from celery import current_app
-from celery.utils import uuid
+
+from shared_apps.foundation.tasking import publish_in_schemas
 
 logger = logging.getLogger(__name__)
 
@@ -40,23 +41,5 @@ def tasks_publish_many(*, task: Any, items: Sequence[tuple[str, Sequence[Any]]])
         for schema, args in items:
             task_publish(task=task, args=args, schema_name=schema)
         return len(items)
-    amqp = app.amqp
-    queue = amqp.router.route({}, task_name, (), {})["queue"]
-    with broker_producer() as producer, producer.batch(1000):
-        for schema, args in items:
-            headers, properties, body, _ = amqp.create_task_message(
-                uuid(), task_name, tuple(args), {}, argsrepr=repr(tuple(args)), kwargsrepr="{}", ignore_result=True
-            )
-            headers["_schema_name"] = schema
-            producer.publish(
-                body,
-                exchange="",
-                routing_key=queue.name,
-                serializer="json",
-                headers=headers,
-                delivery_mode=2,
-                declare=[],
-                retry=False,
-                **properties,
-            )
-    return len(items)
+    with broker_producer() as producer:
+        return publish_in_schemas(task_name=task_name, items=items, producer=producer)

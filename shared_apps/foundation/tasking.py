@@ -7,10 +7,11 @@ tenant-schemas-celery). A message naming no project, an unknown one (tenant-sche
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
+from celery.utils import uuid
 from django.conf import settings
 from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
@@ -69,3 +70,42 @@ def project_task(name: str, **options: Any) -> Callable[[Callable[..., Any]], An
 def platform_task(name: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
     """Decorator for a platform-wide task (runs in public)."""
     return shared_task(name=name, bind=True, **{**_retry_options(), **options})
+
+
+def publish_in_schemas(*, task_name: str, items: Sequence[tuple[str, Sequence[Any]]], producer: Any = None) -> int:
+    """Publish `task_name(*args)` once per `(schema, args)`, each with its `_schema_name` header, pipelined in one
+    kombu producer batch.
+
+    Builds Celery protocol-2 messages directly: `send_task` costs ~3x the CPU per message (option merging, routing, a
+    result-backend subscription each), which decides whether 10k projects are enqueued in under a second. Publish
+    signals are not sent and results are not stored for these messages.
+    """
+    app = current_app
+    amqp = app.amqp
+    queue = amqp.router.route({}, task_name, (), {})["queue"]
+
+    def publish(target: Any) -> None:
+        with target.batch(1000):
+            for schema, args in items:
+                headers, properties, body, _ = amqp.create_task_message(
+                    uuid(), task_name, tuple(args), {}, argsrepr=repr(tuple(args)), kwargsrepr="{}", ignore_result=True
+                )
+                headers["_schema_name"] = schema
+                target.publish(
+                    body,
+                    exchange="",
+                    routing_key=queue.name,
+                    serializer="json",
+                    headers=headers,
+                    delivery_mode=2,
+                    declare=[],
+                    retry=False,
+                    **properties,
+                )
+
+    if producer is not None:
+        publish(producer)
+    else:
+        with app.producer_or_acquire() as acquired:
+            publish(acquired)
+    return len(items)
