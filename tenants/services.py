@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.selectors import user_get_by_email
+from shared_apps.accounts.tasks import membership_email_on_commit
 from shared_apps.foundation.ddl import ddl_block, schema_drop
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from shared_apps.foundation.schemas import in_public, in_schema
@@ -207,7 +208,9 @@ def project_member_add(*, project: Project, actor_role: str, email: str, role: s
         raise NotFound("No account with this e-mail.", code="USER_NOT_FOUND", fields={"email": ["Unknown."]})
     if ProjectMembership.objects.filter(project=project, user=user).exists():
         raise Conflict("Already a member.", code="ALREADY_MEMBER", fields={"email": ["Already a member."]})
-    return ProjectMembership.objects.create(project=project, user=user, role=new_role)
+    membership = ProjectMembership.objects.create(project=project, user=user, role=new_role)
+    membership_email_on_commit(user_id=user.pk, place=f"project {project.name}", role=new_role)
+    return membership
 
 
 def _member_for_change(*, project: Project, actor_role: str, user_id: int) -> ProjectMembership:

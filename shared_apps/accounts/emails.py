@@ -22,3 +22,20 @@ def welcome_email_send(*, user_id: int) -> bool:
         recipient_list=[user.email],
     )
     return True
+
+
+def membership_email_send(*, user_id: int, place: str, role: str) -> bool:
+    """Tell a user they were added to an organization or project ("organization acme", "project shop")."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    send_mail(
+        subject=f"You were added to {place}",
+        message=(
+            f"Hello {user.name or user.email},\n\nyou were added to {place} as {role}. Sign in at "
+            f"http://{settings.BASE_DOMAIN}/api/v1/auth/login/ to start.\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+    return True

@@ -105,3 +105,10 @@ def system_health_check() -> dict[str, Any]:
     ok, checks = health_report()
     (logger.info if ok else logger.error)("system health: %s", checks)
     return {"ok": ok, "checks": checks}
+
+
+def project_reports_email(*, period: str) -> int:
+    """E-mail each ready project's owners its usage report (XLSX + PDF) for the last complete week or month."""
+    from shared_apps.analytics.reports import usage_reports_email
+
+    return usage_reports_email(period=period, today=timezone.now().date())

@@ -39,12 +39,12 @@ def daily_analytics_report(self: Any) -> dict[str, Any]:
 
 @platform_task(name="operations.weekly_usage_report")
 def weekly_usage_report(self: Any) -> dict[str, Any]:
-    return services.platform_usage_report()
+    return {**services.platform_usage_report(), "emails": services.project_reports_email(period="weekly")}
 
 
 @platform_task(name="operations.monthly_billing_report")
 def monthly_billing_report(self: Any) -> dict[str, Any]:
-    return services.platform_usage_report()
+    return {**services.platform_usage_report(), "emails": services.project_reports_email(period="monthly")}
 
 
 @platform_task(name="operations.system_health_check")

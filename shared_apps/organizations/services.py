@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.selectors import user_get_by_email
+from shared_apps.accounts.tasks import membership_email_on_commit
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .models import Membership, Organization, OrgRole
@@ -63,7 +64,9 @@ def member_add(*, organization: Organization, actor_role: str, email: str, role:
         raise NotFound("No account with this e-mail.", code="USER_NOT_FOUND", fields={"email": ["Unknown."]})
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise Conflict("Already a member.", code="ALREADY_MEMBER", fields={"email": ["Already a member."]})
-    return Membership.objects.create(organization=organization, user=user, role=new_role)
+    membership = Membership.objects.create(organization=organization, user=user, role=new_role)
+    membership_email_on_commit(user_id=user.pk, place=f"organization {organization.name}", role=new_role)
+    return membership
 
 
 def _membership_for_change(*, organization: Organization, actor_role: str, user_id: int) -> Membership:

@@ -84,3 +84,16 @@ def test_unknown_role_is_400(api: Any, make_user: Any, make_org: Any, owner: Any
     assert response.status_code == 400
     assert "role" in response.json()["error"]["fields"]
     assert Membership.objects.count() == 1
+
+
+def test_added_member_gets_an_invitation_email(
+    api: Any, make_user: Any, make_org: Any, owner: Any, mailoutbox: Any
+) -> None:
+    make_org(owner, slug="team")
+    make_user(email="bob@example.com")
+    assert (
+        api.post("/api/v1/organizations/team/members/", {"email": "bob@example.com", "role": "admin"}).status_code
+        == 201
+    )
+    assert [(m.to, m.subject) for m in mailoutbox] == [(["bob@example.com"], "You were added to organization Org")]
+    assert "as admin" in mailoutbox[0].body

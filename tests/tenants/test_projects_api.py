@@ -199,3 +199,16 @@ def test_delete_removes_the_projects_stored_files(
     assert api.delete("/api/v1/projects/shop/?confirm=shop").status_code == 204
     assert not (tmp_path / "shop").exists()
     assert (tmp_path / "keep" / "1" / "2" / "abc" / "photo.png").read_bytes() == b"png"
+
+
+def test_added_project_member_gets_an_invitation_email(
+    api: Any, make_user: Any, make_project: Any, owner: Any, mailoutbox: Any
+) -> None:
+    make_project(owner, slug="shop")
+    make_user(email="eve@example.com")
+    response = api.post("/api/v1/projects/shop/members/", {"email": "eve@example.com", "role": "editor"})
+    assert response.status_code == 201
+    assert [(m.to, m.subject) for m in mailoutbox] == [(["eve@example.com"], "You were added to project Project")]
+    duplicate = api.post("/api/v1/projects/shop/members/", {"email": "eve@example.com", "role": "viewer"})
+    assert duplicate.status_code == 409
+    assert len(mailoutbox) == 1
