@@ -21,6 +21,7 @@ Prints Markdown tables for docs/benchmarks.md.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -149,24 +150,58 @@ def setup() -> str:
 
 def server_command(kind: str, port: int, app: str) -> list[str]:
     if kind == "gunicorn":
-        return [sys.executable, "-m", "gunicorn", "--chdir", str(REPO / "platform"), app, "-w", "2",
-                "-b", f"127.0.0.1:{port}", "--log-level", "warning"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--chdir",
+            str(REPO / "platform"),
+            app,
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ]
     if kind == "granian":
-        return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", "2", "--blocking-threads", "2", "--no-access-log", "--log-level", "warning", app]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--blocking-threads",
+            "2",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            app,
+        ]
     raise ValueError(kind)
 
 
 def start_server(kind: str, port: int, app: str, log_path: Path) -> subprocess.Popen[bytes]:
     log = log_path.open("wb")
-    process = subprocess.Popen(  # noqa: S603
-        server_command(kind, port, app), cwd=str(REPO / "platform"), env=server_env(), stdout=log, stderr=log,
+    process = subprocess.Popen(
+        server_command(kind, port, app),
+        cwd=str(REPO / "platform"),
+        env=server_env(),
+        stdout=log,
+        stderr=log,
         start_new_session=True,
-    )  # fmt: skip
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/foundation/health/", headers={"Host": HOST})  # noqa: S310
+            health = f"http://127.0.0.1:{port}/api/v1/foundation/health/"
+            request = urllib.request.Request(health, headers={"Host": HOST})
             with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
                 if response.status in (200, 401, 403, 404, 503):
                     return process
@@ -183,10 +218,8 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def workers_rss_mb(process: subprocess.Popen[bytes]) -> float:
@@ -213,10 +246,10 @@ def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
         return found
-    subprocess.run(["apt-get", "install", "-y", "wrk"], check=False, capture_output=True)  # noqa: S607
+    subprocess.run(["apt-get", "install", "-y", "wrk"], check=False, capture_output=True)
     if not shutil.which("wrk"):
-        subprocess.run(["apt-get", "update"], check=False, capture_output=True)  # noqa: S607
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)  # noqa: S607
+        subprocess.run(["apt-get", "update"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)
     return shutil.which("wrk") or "wrk"
 
 
@@ -247,10 +280,12 @@ def _ms(value: str, unit: str) -> float:
 
 
 def run_wrk(wrk: str, url: str, script: Path, seconds: int) -> dict[str, Any]:
-    output = subprocess.run(  # noqa: S603
+    output = subprocess.run(
         [wrk, "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
     parsed = {}
@@ -269,7 +304,15 @@ def run_wrk(wrk: str, url: str, script: Path, seconds: int) -> dict[str, Any]:
     }
 
 
-def measure(wrk: str, process: subprocess.Popen[bytes], port: int, scripts: dict[str, Path], args: Any) -> dict[str, Any]:
+def sample_rss(process: subprocess.Popen[bytes], samples: list[float], done: threading.Event) -> None:
+    while not done.is_set():
+        samples.append(workers_rss_mb(process))
+        done.wait(1.0)
+
+
+def measure(
+    wrk: str, process: subprocess.Popen[bytes], port: int, scripts: dict[str, Path], args: Any
+) -> dict[str, Any]:
     results = {}
     for scenario in args.scenarios:
         path = SCENARIOS[scenario][1]
@@ -278,20 +321,18 @@ def measure(wrk: str, process: subprocess.Popen[bytes], port: int, scripts: dict
         samples: list[float] = []
         done = threading.Event()
 
-        def sample() -> None:
-            while not done.is_set():
-                samples.append(workers_rss_mb(process))
-                done.wait(1.0)
-
-        sampler = threading.Thread(target=sample, daemon=True)
+        sampler = threading.Thread(target=sample_rss, args=(process, samples, done), daemon=True)
         sampler.start()
         result = run_wrk(wrk, url, scripts[scenario], args.duration)
         done.set()
         sampler.join()
         result["rss"] = max(samples) if samples else 0.0
         results[scenario] = result
-        print(f"  ({scenario}) {result['rps']:.0f} req/s p50 {result['p50']:.2f} ms p99 {result['p99']:.2f} ms "
-              f"rss {result['rss']:.0f} MB non-2xx {result['non_2xx']} {result['socket_errors']}", flush=True)  # fmt: skip
+        print(
+            f"  ({scenario}) {result['rps']:.0f} req/s p50 {result['p50']:.2f} ms p99 {result['p99']:.2f} ms "
+            f"rss {result['rss']:.0f} MB non-2xx {result['non_2xx']} {result['socket_errors']}",
+            flush=True,
+        )
     return results
 
 

@@ -12,7 +12,7 @@ the same SQL. So:
   `expand`; those go through `record_list`); invalid query strings are never cached (each answers its 400).
 
 Entries belong to one `TableDef` object (a table version as cached by definitions.py): a new version never meets
-an entry of an old one. The compiled get lives with its `TableDef`; list entries are in one process-wide LRU of
+an entry of an old one. The compiled get lives with its `TableDef`; list entries are in one process-wide FIFO of
 `MAX_CACHED_QUERIES` (query strings of every table), each checked against its `TableDef` through a weak reference.
 Rows go through the same converters Django would apply (`SQLCompiler.get_converters`), so answers are identical to
 the ORM path (tested).

@@ -100,3 +100,4 @@ def test_schema_change_by_another_process_is_seen_by_the_next_request(
     created = api.post("/api/v1/tables/items/records/", {"title": "a", "extra": 5})
     assert created.status_code == 201, created.json()
     assert api.get("/api/v1/tables/items/records/1/").json()["extra"] == 5
+    assert api.get("/api/v1/tables/items/records/").json()["results"][0]["extra"] == 5  # same query string as before
