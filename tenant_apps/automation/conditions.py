@@ -14,24 +14,9 @@ and `not_in`; comparisons between values that cannot be ordered are false.
 from collections.abc import Callable
 from typing import Any
 
-OPERATORS = (
-    "eq",
-    "ne",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "in",
-    "not_in",
-    "between",
-    "contains",
-    "icontains",
-    "starts_with",
-    "ends_with",
-    "is_null",
-    "has_any",
-    "has_all",
-)
+from tenant_apps.records.filters import OPERATORS
+
+# The records filter language's operators, evaluated here in Python against a record snapshot.
 LIST_OPERANDS = frozenset({"in", "not_in", "has_any", "has_all"})
 MAX_DEPTH = 8
 MAX_CONDITIONS = 50
