@@ -149,7 +149,12 @@ def setup() -> str:
 
 
 def server_command(kind: str, port: int, app: str) -> list[str]:
-    if kind == "gunicorn":
+    if kind.startswith("gunicorn"):
+        extra = {
+            "gunicorn": [],
+            "gunicorn-gthread": ["-k", "gthread", "--threads", "1", "--keep-alive", "5"],
+            "gunicorn-gthread2": ["-k", "gthread", "--threads", "2", "--keep-alive", "5"],
+        }[kind]
         return [
             sys.executable,
             "-m",
@@ -163,6 +168,7 @@ def server_command(kind: str, port: int, app: str) -> list[str]:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *extra,
         ]
     if kind == "granian":
         return [

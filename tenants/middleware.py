@@ -3,6 +3,10 @@
 Unknown hosts answer a JSON 404, suspended projects a JSON 403 with the reason; a project still provisioning is
 not routable. Warm requests are served from the routing cache with no query and no `SET search_path`, and make one
 Redis round trip in all (tenants.hotpath), which also re-checks a route taken from the process-local layer.
+
+The records lane (tenant_apps/records/api/lane.py) routes and prefetches a request itself before it decides whether
+to serve it; when it hands the request on to Django, it leaves (host, route, prefetched values) in the WSGI environ
+under `ROUTED`, and this middleware carries on from there instead of counting the request a second time.
 """
 
 from collections.abc import Callable
@@ -22,6 +26,17 @@ from .models import ProjectStatus
 from .ratelimit import USAGE_COUNTED
 from .routing import Route, route_local_forget, route_lookup
 
+ROUTED = "nocode.routed"  # WSGI environ key (not reachable from HTTP headers, which become HTTP_*)
+
+
+def route_refusal(host: str, route: Route | None) -> HttpResponse | None:
+    """The answer for a host that is not served (unknown, provisioning, suspended), None when it is."""
+    if route is None or route.status == ProjectStatus.PROVISIONING:
+        return json_error(404, "PROJECT_NOT_FOUND", f"No project is served at {host}.")
+    if route.status == ProjectStatus.SUSPENDED:
+        return json_error(403, "PROJECT_SUSPENDED", f"This project is suspended: {route.suspended_reason}")
+    return None
+
 
 class ProjectRoutingMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -37,16 +52,20 @@ class ProjectRoutingMiddleware:
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return self.get_response(request)
-        route, entry = route_lookup(host)
-        refused = self._refusal(host, route)
-        if refused is not None:
-            return refused
-        assert route is not None
-        values = request_prefetch(request=request, host=host, route=route, route_entry=entry)
+        routed = request.META.pop(ROUTED, None)
+        if routed is not None and routed[0] == host:
+            _, route, values = routed
+        else:
+            route, entry = route_lookup(host)
+            refused = route_refusal(host, route)
+            if refused is not None:
+                return refused
+            assert route is not None
+            values = request_prefetch(request=request, host=host, route=route, route_entry=entry)
         if values.get(ROUTE_STALE):  # invalidated since this process cached it: route again
             route_local_forget(host)
             fresh, _ = route_lookup(host)
-            refused = self._refusal(host, fresh)
+            refused = route_refusal(host, fresh)
             if refused is not None or (fresh is not None and fresh.project_id != route.project_id):
                 if values.get(USAGE_COUNTED):  # counted for a project this request is not served by
                     usage_count(project_id=route.project_id, metric="req", amount=-1)
@@ -63,11 +82,3 @@ class ProjectRoutingMiddleware:
         set_urlconf(request.urlconf)
         with prefetch_scope(values):
             return self.get_response(request)
-
-    @staticmethod
-    def _refusal(host: str, route: Route | None) -> HttpResponse | None:
-        if route is None or route.status == ProjectStatus.PROVISIONING:
-            return json_error(404, "PROJECT_NOT_FOUND", f"No project is served at {host}.")
-        if route.status == ProjectStatus.SUSPENDED:
-            return json_error(403, "PROJECT_SUSPENDED", f"This project is suspended: {route.suspended_reason}")
-        return None

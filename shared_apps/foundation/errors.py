@@ -71,11 +71,17 @@ def _drf_code(exc: drf.APIException) -> str:
     return str(getattr(exc, "default_code", "error")).upper()
 
 
+def domain_error_answer(exc: DomainError) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body) of a domain error."""
+    status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+    return status, error_body(exc.code, exc.message, exc.fields)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF EXCEPTION_HANDLER: domain errors and DRF errors in the one shape; anything else becomes a JSON 500."""
     if isinstance(exc, DomainError):
-        status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
-        return Response(error_body(exc.code, exc.message, exc.fields), status=status)
+        status, body = domain_error_answer(exc)
+        return Response(body, status=status)
     if isinstance(exc, drf.ValidationError):
         fields = _flatten_fields(exc.detail)
         names = ", ".join(sorted(fields))

@@ -43,37 +43,56 @@ class RequestObservabilityMiddleware:
             response[context.REQUEST_ID_HEADER] = request_id
             return response
         finally:
-            duration = time.perf_counter() - started
             user_id, api_key_id = _user_fields(request)
-            context.bind(user_id=user_id)
-            self._observe(request, tenant is None, schema, status, duration)
-            access_logger.info(
-                "%s %s %s",
-                request.method,
-                request.path,
-                status,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": status,
-                    "duration_ms": round(duration * 1000, 2),
-                    "route": _route(request),
-                    "api_key_id": api_key_id,
-                },
+            request_observe(
+                method=request.method or "",
+                path=request.path,
+                route=_route(request),
+                schema=None if tenant is None else schema,
+                status=status,
+                duration=time.perf_counter() - started,
+                user_id=user_id,
+                api_key_id=api_key_id,
             )
             context.reset(token)
 
-    @staticmethod
-    def _observe(request: HttpRequest, public: bool, schema: str, status: int, duration: float) -> None:
-        host = "platform" if public else "project"
-        method = metrics.method_label(request.method)
-        route = _route(request)
-        metrics.HTTP_REQUESTS.labels(host, method, route, str(status)).inc()
-        metrics.HTTP_LATENCY.labels(host, method, route).observe(duration)
-        if status >= 400:
-            metrics.HTTP_ERRORS.labels(host, method, route, f"{status // 100}xx").inc()
-        if not public:
-            metrics.PROJECT_REQUESTS.labels(metrics.project_label(schema)).inc()
+
+def request_observe(
+    *,
+    method: str,
+    path: str,
+    route: str,
+    schema: str | None,
+    status: int,
+    duration: float,
+    user_id: int | None,
+    api_key_id: int | None,
+) -> None:
+    """The HTTP metrics and the access log line of one answered request (`schema` None: the platform host).
+    Call with the request's log context bound; binds its user id."""
+    context.bind(user_id=user_id)
+    host = "platform" if schema is None else "project"
+    method_label = metrics.method_label(method)
+    metrics.HTTP_REQUESTS.labels(host, method_label, route, str(status)).inc()
+    metrics.HTTP_LATENCY.labels(host, method_label, route).observe(duration)
+    if status >= 400:
+        metrics.HTTP_ERRORS.labels(host, method_label, route, f"{status // 100}xx").inc()
+    if schema is not None:
+        metrics.PROJECT_REQUESTS.labels(metrics.project_label(schema)).inc()
+    access_logger.info(
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(duration * 1000, 2),
+            "route": route,
+            "api_key_id": api_key_id,
+        },
+    )
 
 
 def _route(request: HttpRequest) -> str:

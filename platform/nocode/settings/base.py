@@ -91,7 +91,8 @@ MIDDLEWARE = [
 
 # --- database -----------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/nocode")}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend with a round-trip-free health check (shared_apps/foundation/postgresql/base.py).
+DATABASES["default"]["ENGINE"] = "shared_apps.foundation.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
@@ -252,6 +253,9 @@ NOCODE = {
     "RATE_LIMIT_WINDOW_SECONDS": env.int("NOCODE_RATE_LIMIT_WINDOW_SECONDS", default=60),
     "RATE_LIMIT_PROJECT": env.int("NOCODE_RATE_LIMIT_PROJECT", default=6000),
     "RATE_LIMIT_API_KEY": env.int("NOCODE_RATE_LIMIT_API_KEY", default=1200),
+    # The records lane (tenant_apps/records/api/lane.py) answers the hot records requests without Django's
+    # middleware chain and DRF; off sends everything through Django (same answers, about half the throughput).
+    "RECORDS_LANE": env.bool("NOCODE_RECORDS_LANE", default=True),
     # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (404 while unset). Per-project request counts
     # are labelled by hash bucket (this many) or, for the schemas listed, by schema name. docs/observability.md.
     "METRICS_TOKEN": env("METRICS_TOKEN", default=""),

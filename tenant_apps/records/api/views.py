@@ -67,6 +67,27 @@ def _bulk_rows(data: Any, key: str = "records") -> list[Any] | None:
     return data[key]
 
 
+def record_get_plain(*, table: str, record_id: int) -> dict[str, Any]:
+    """`GET records/{id}/` without query parameters: every field of the record."""
+    _, table_def = _table(table)
+    row = record_get_fast(table=table_def, record_id=record_id)
+    if row is None:
+        raise NotFound(f"No record {record_id} in '{table_def.name}'.", code="RECORD_NOT_FOUND")
+    return row
+
+
+def record_list_page(*, table: str, query: Any, query_string: str) -> dict[str, Any]:
+    """`GET records/?...`: one page for the request's query parameters."""
+    defs, table_def = _table(table)
+    return record_list_fast(defs=defs, table=table_def, query=query, query_string=query_string)
+
+
+def record_create_one(*, table: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`POST records/` with one record object (no upsert): the created record."""
+    defs, table_def = _table(table)
+    return services.records_create(defs=defs, table=table_def, rows=[data], bulk=False)[0]
+
+
 class RecordsView(APIView):
     permission_classes = [ProjectPermission]
     capabilities = RECORD_CAPABILITIES
@@ -75,10 +96,8 @@ class RecordsView(APIView):
 
 class RecordListView(RecordsView):
     def get(self, request: ProjectRequest, table: str) -> Response:
-        defs, table_def = _table(table)
         query_string = request.META.get("QUERY_STRING", "")
-        page = record_list_fast(defs=defs, table=table_def, query=request.query_params, query_string=query_string)
-        return Response(page)
+        return Response(record_list_page(table=table, query=request.query_params, query_string=query_string))
 
     def post(self, request: ProjectRequest, table: str) -> Response:
         """Create one record, or many with {"records": [...]}; `?upsert_on=<unique field>` upserts."""
@@ -94,8 +113,10 @@ class RecordListView(RecordsView):
             if bulk:
                 return Response({"records": result.records, "created": result.created})
             return Response(result.records[0], status=201 if result.created[0] else 200)
-        created = services.records_create(defs=defs, table=table_def, rows=rows, bulk=bulk)
-        return Response({"records": created} if bulk else created[0], status=status.HTTP_201_CREATED)
+        if not bulk:
+            return Response(record_create_one(table=table, data=data), status=status.HTTP_201_CREATED)
+        created = services.records_create(defs=defs, table=table_def, rows=rows, bulk=True)
+        return Response({"records": created}, status=status.HTTP_201_CREATED)
 
     def patch(self, request: ProjectRequest, table: str) -> Response:
         """Bulk update: {"records": [{"id": 1, ...}, ...]}, all or nothing."""
@@ -118,12 +139,9 @@ class RecordListView(RecordsView):
 
 class RecordDetailView(RecordsView):
     def get(self, request: ProjectRequest, table: str, record_id: int) -> Response:
-        defs, table_def = _table(table)
         if not request.query_params:
-            row = record_get_fast(table=table_def, record_id=record_id)
-            if row is None:
-                raise NotFound(f"No record {record_id} in '{table_def.name}'.", code="RECORD_NOT_FOUND")
-            return Response(row)
+            return Response(record_get_plain(table=table, record_id=record_id))
+        defs, table_def = _table(table)
         fields, expand = get_params_parse(table_def, request.query_params)
         return Response(record_get(defs=defs, table=table_def, record_id=record_id, fields=fields, expand=expand))
 
