@@ -72,7 +72,7 @@ def server_env() -> dict[str, str]:
             "ALLOWED_HOSTS": "localhost,127.0.0.1,.localhost",
             "NOCODE_RATE_LIMIT_PROJECT": "100000000",
             "NOCODE_RATE_LIMIT_API_KEY": "100000000",
-            "LOG_LEVEL": "INFO",
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
         }
     )
     return env
@@ -154,6 +154,7 @@ def server_command(kind: str, port: int, app: str) -> list[str]:
             "gunicorn": [],
             "gunicorn-gthread": ["-k", "gthread", "--threads", "1", "--keep-alive", "5"],
             "gunicorn-gthread2": ["-k", "gthread", "--threads", "2", "--keep-alive", "5"],
+            "gunicorn-w3": ["-w", "3"],
         }[kind]
         return [
             sys.executable,

@@ -58,6 +58,39 @@ def _expire_due(key: str) -> bool:
     return True
 
 
+class _Batch:
+    """Commands sent in one write, their raw replies read back in order: what a non-transactional pipeline does,
+    without redis-py's per-command machinery (a sixth of this function's time). Any error drops the connection, so
+    a half-read reply never reaches the next user of the pooled connection."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[Any, ...]] = []
+
+    def get(self, key: str) -> None:
+        self.commands.append(("GET", key))
+
+    def incr(self, key: str) -> None:
+        self.commands.append(("INCR", key))
+
+    def hincrby(self, key: str, field: str, amount: int) -> None:
+        self.commands.append(("HINCRBY", key, field, amount))
+
+    def expire(self, key: str, seconds: int) -> None:
+        self.commands.append(("EXPIRE", key, seconds))
+
+    def execute(self) -> list[Any]:
+        pool = ratelimit.get_redis_connection("platform").connection_pool
+        conn = pool.get_connection()
+        try:
+            conn.send_packed_command(conn.pack_commands(self.commands))
+            return [conn.read_response() for _ in self.commands]
+        except BaseException:
+            conn.disconnect()
+            raise
+        finally:
+            pool.release(conn)
+
+
 def request_prefetch(
     *, request: HttpRequest, host: str, route: Route, route_entry: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -72,7 +105,7 @@ def request_prefetch(
 
     late_expires: list[tuple[str, int]] = []
 
-    def counted(pipe: Any, key: str, ttl: int) -> None:
+    def counted(pipe: _Batch, key: str, ttl: int) -> None:
         """INCR `key`, with its EXPIRE when due; a new key (count 1) that went without one gets it afterwards."""
         pipe.incr(key)
         if _expire_due(key):
@@ -91,7 +124,7 @@ def request_prefetch(
         return None
 
     try:
-        pipe = ratelimit.get_redis_connection("platform").pipeline(transaction=False)
+        pipe = _Batch()
         if route_entry is not None:
             pipe.get(cache.make_key(route_cache_key(host)))
             handlers.append(
@@ -123,7 +156,7 @@ def request_prefetch(
         for handler, result in zip(handlers, pipe.execute(), strict=True):
             handler(result)
         if late_expires:
-            late = ratelimit.get_redis_connection("platform").pipeline(transaction=False)
+            late = _Batch()
             for key, ttl in late_expires:
                 late.expire(key, ttl)
             late.execute()

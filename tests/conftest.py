@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client, TestCase
 from django.test.client import ClientHandler
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -38,9 +39,13 @@ class LaneClientHandler(ClientHandler):
             response = super().__call__(environ)
             response.lane = False  # type: ignore[attr-defined]
             return response
-        answer.response.wsgi_request = answer.request  # type: ignore[attr-defined]
-        answer.response.lane = True  # type: ignore[attr-defined]
-        return answer.response
+        served: Any = HttpResponse(answer.body, status=answer.status)
+        del served["Content-Type"]
+        for name, value in answer.headers:
+            served[name] = value
+        served.wsgi_request = answer.request
+        served.lane = True
+        return served
 
 
 class LaneClient(Client):

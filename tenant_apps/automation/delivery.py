@@ -27,6 +27,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tenant_apps.data_schemas.definitions import definitions_changed
+
 from .models import DeliveryState, Webhook, WebhookDelivery
 from .outbound import OutboundError, http_send
 
@@ -150,6 +152,7 @@ def _finish(
                 f"Disabled automatically after {webhook.consecutive_failures} consecutive failed deliveries; "
                 f"last error: {error}"
             )[:500]
+            definitions_changed()  # writes stop recording events only this webhook listened to
         result = AttemptResult(state=DeliveryState.FAILED)
     delivery.save()
     webhook.save(update_fields=["consecutive_failures", "active", "disabled_at", "disabled_reason", "updated_at"])

@@ -15,7 +15,7 @@ from django.utils import timezone
 from shared_apps.events.publishing import task_publish
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.schemas import current_schema
-from tenant_apps.data_schemas.definitions import TableDef, schema_definitions
+from tenant_apps.data_schemas.definitions import TableDef, definitions_changed, schema_definitions
 from tenant_apps.data_schemas.models import Table
 
 from . import conditions
@@ -171,6 +171,7 @@ def workflow_create(
     _apply_trigger(workflow, spec)
     workflow.save()
     _schedule(workflow)
+    definitions_changed()  # who listens to record events is cached with the definitions
     return workflow
 
 
@@ -200,6 +201,7 @@ def workflow_update(
         workflow.hook_secret = secrets.token_urlsafe(32)
     workflow.save()
     _schedule(workflow)
+    definitions_changed()
     return workflow
 
 
@@ -208,6 +210,7 @@ def workflow_delete(*, workflow_id: int) -> None:
     workflow = workflow_get(workflow_id=workflow_id)
     schedule_sync(workflow_id=workflow.pk, cron=None, enabled=False)
     workflow.delete()
+    definitions_changed()
 
 
 # --- runs -----------------------------------------------------------------------------------------------------------
@@ -360,7 +363,9 @@ def webhook_secret_new() -> str:
 @transaction.atomic
 def webhook_create(*, table: Any, events: Any, url: Any, name: Any = "", active: bool = True) -> Webhook:
     values = _webhook_fields(table=table, events=events, url=url, name=name or "", partial=False)
-    return Webhook.objects.create(**values, active=active, secret=webhook_secret_new())
+    webhook = Webhook.objects.create(**values, active=active, secret=webhook_secret_new())
+    definitions_changed()
+    return webhook
 
 
 @transaction.atomic
@@ -385,12 +390,14 @@ def webhook_update(
     if rotate_secret:
         webhook.secret = webhook_secret_new()
     webhook.save()
+    definitions_changed()
     return webhook
 
 
 @transaction.atomic
 def webhook_delete(*, webhook_id: int) -> None:
     webhook_get(webhook_id=webhook_id).delete()
+    definitions_changed()
 
 
 def table_name_of(table_id: int | None) -> str | None:

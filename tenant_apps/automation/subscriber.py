@@ -1,10 +1,11 @@
 """Automation's subscription to record events: record-triggered workflows and outgoing webhooks.
 
-`interest` (write path): one query over active record workflows and webhooks of the table. `accept` (outbox
-processing, event row locked): one run per (workflow, record) that passes the trigger filter and one delivery per
-(webhook, event), created with `ON CONFLICT DO NOTHING` on their unique keys, then the still-pending ones are
-returned for publishing. Events deeper than AUTOMATION_MAX_CHAIN_DEPTH start no workflows (webhooks still fire).
-"""
+`interests` (loaded with the table definitions, cached with them): one query over active record workflows and
+webhooks; the automation services call `definitions_changed()` whenever they change what that query would return.
+`accept` (outbox processing, event row locked): one run per (workflow, record) that passes the trigger filter and
+one delivery per (webhook, event), created with `ON CONFLICT DO NOTHING` on their unique keys, then the still-
+pending ones are returned for publishing. Events deeper than AUTOMATION_MAX_CHAIN_DEPTH start no workflows (webhooks
+still fire)."""
 
 import logging
 from typing import Any
@@ -30,12 +31,14 @@ def _active_record_workflows(table_id: int) -> Any:
 
 
 class AutomationSubscriber:
-    def interest(self, *, table_id: int) -> set[str]:
-        workflows = _active_record_workflows(table_id).values_list("trigger_events", flat=True)
-        webhooks = Webhook.objects.filter(active=True, table_id=table_id).values_list("events", flat=True)
-        kinds: set[str] = set()
-        for events in workflows.union(webhooks):
-            kinds.update(events)
+    def interests(self) -> dict[int, set[str]]:
+        workflows = Workflow.objects.filter(
+            active=True, trigger_type=TriggerType.RECORD, trigger_table_id__isnull=False
+        ).values_list("trigger_table_id", "trigger_events")
+        webhooks = Webhook.objects.filter(active=True).values_list("table_id", "events")
+        kinds: dict[int, set[str]] = {}
+        for table_id, events in workflows.union(webhooks, all=True):
+            kinds.setdefault(table_id, set()).update(events or ())
         return kinds
 
     def accept(self, *, event: OutboxEvent) -> list[Publisher]:

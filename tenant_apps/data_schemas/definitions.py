@@ -1,11 +1,11 @@
 """Table and field definitions as the request path sees them, cached per process and invalidated across processes.
 
-Cache: one entry per project schema (all its tables and fields, two queries to load), tagged with a token from Redis
-(`caches["platform"]`, key `defs:<schema>:<project id>`). A request reads the token (one Redis GET) and reuses the
-entry when the tags match; services that change definitions call `definitions_changed()` inside their transaction, which
-drops this process' entry at once and, on commit, writes a fresh token so every other process reloads. Because the
-token is read before the definitions are loaded, an entry can never be tagged newer than what it holds. Run-time
-models are built lazily per `TableDef`, i.e. per (schema, table, version).
+Cache: one entry per project schema (all its tables and fields, and who listens to their record events), tagged with
+a token from Redis (`caches["platform"]`, key `defs:<schema>:<project id>`). A request reads the token (one Redis
+GET) and reuses the entry when the tags match; services that change definitions call `definitions_changed()` inside
+their transaction, which drops this process' entry at once and, on commit, writes a fresh token so every other
+process reloads. Because the token is read before the definitions are loaded, an entry can never be tagged newer
+than what it holds. Run-time models are built lazily per `TableDef`, i.e. per (schema, table, version).
 
 Safety nets: without Redis (token unreadable) definitions are loaded from PostgreSQL on every request; entries
 older than NOCODE["DEFINITIONS_MAX_AGE_SECONDS"] are reloaded; a schema changed in a transaction that is still
@@ -92,6 +92,7 @@ class TableDef:
     fields: tuple[FieldDef, ...]
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    listens: frozenset[str] = frozenset()  # record event kinds someone listens to (shared_apps.events.subscribers)
     _by_name: dict[str, FieldDef] = field(default_factory=dict, repr=False)
     _model: Any = field(default=None, repr=False)
     _join_models: dict[int, Any] = field(default_factory=dict, repr=False)
@@ -169,7 +170,9 @@ def field_def_from_row(row: dict[str, Any]) -> FieldDef:
     )
 
 
-def table_def_from_rows(row: dict[str, Any], field_rows: Iterable[dict[str, Any]], *, schema: str) -> TableDef:
+def table_def_from_rows(
+    row: dict[str, Any], field_rows: Iterable[dict[str, Any]], *, schema: str, listens: frozenset[str] = frozenset()
+) -> TableDef:
     fields = sorted((field_def_from_row(f) for f in field_rows), key=lambda f: (f.position, f.id))
     return TableDef(
         id=row["id"],
@@ -182,17 +185,25 @@ def table_def_from_rows(row: dict[str, Any], field_rows: Iterable[dict[str, Any]
         fields=tuple(fields),
         created_at=row.get("created_at"),
         updated_at=row.get("updated_at"),
+        listens=listens,
     )
 
 
 def definitions_load(schema: str, token: str | None) -> SchemaDefs:
-    """Read every table and field definition of the current schema (two queries)."""
+    """Read every table and field definition of the current schema, and who listens to each table's record events
+    (two queries, plus one per event subscriber)."""
+    from shared_apps.events.subscribers import interested_kinds_by_table
+
     table_rows = list(Table.objects.order_by("position", "id").values(*TABLE_VALUES))
     fields_by_table: dict[int, list[dict[str, Any]]] = {}
     for row in Field.objects.values(*FIELD_VALUES):
         fields_by_table.setdefault(row["table_id"], []).append(row)
+    listeners = interested_kinds_by_table()
     tables = {
-        row["name"]: table_def_from_rows(row, fields_by_table.get(row["id"], []), schema=schema) for row in table_rows
+        row["name"]: table_def_from_rows(
+            row, fields_by_table.get(row["id"], []), schema=schema, listens=listeners.get(row["id"], frozenset())
+        )
+        for row in table_rows
     }
     return SchemaDefs(
         schema=schema,
@@ -283,6 +294,14 @@ def definitions_changed() -> None:
             _entries.pop(scope, None)
 
     transaction.on_commit(publish)
+
+
+def definitions_invalidate(*, schema: str, tenant_id: int) -> None:
+    """Make every process reload the definitions of a project whose schema was replaced as a whole (a restore)."""
+    scope = f"{schema}:{tenant_id}"
+    _cache().set(_token_key(scope), uuid.uuid4().hex, timeout=None)
+    with _lock:
+        _entries.pop(scope, None)
 
 
 def definitions_forget_local() -> None:

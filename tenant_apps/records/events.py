@@ -1,14 +1,14 @@
 """Record events: the records write services call `record_changes` once per write, inside the write's transaction.
 
-Writes to a table nobody listens to (no active workflow or webhook for that event) cost one small query and write
-nothing. Otherwise the changed records are read as the API shows them (before a delete, after a create/update) and
-stored in the transactional outbox (shared_apps/events), which triggers workflows and webhooks after the commit.
+Writes to a table nobody listens to (no active workflow or webhook for that event) cost nothing and write nothing:
+who listens is part of the cached table definition (`TableDef.listens`). Otherwise the changed records are read as
+the API shows them (before a delete, after a create/update) and stored in the transactional outbox
+(shared_apps/events), which triggers workflows and webhooks after the commit.
 """
 
 from collections.abc import Iterable
 
 from shared_apps.events.services import event_record
-from shared_apps.events.subscribers import interested_kinds
 from tenant_apps.data_schemas.definitions import TableDef
 
 from .selectors import records_by_ids
@@ -22,7 +22,7 @@ def record_changes(
     wanted = {kind for kind, ids in changes.items() if ids}
     if not wanted:
         return
-    kinds = interested_kinds(table_id=table.id) & wanted
+    kinds = table.listens & wanted
     for kind in ("created", "updated", "deleted"):
         if kind not in kinds:
             continue

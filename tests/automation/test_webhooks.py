@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from nocode.celery import app as celery_app
+from shared_apps.events.models import OutboxEvent
 from shared_apps.foundation.schemas import activate
 from tenant_apps.automation.delivery import delivery_attempt
 from tenant_apps.automation.models import Webhook, WebhookDelivery
@@ -37,6 +38,23 @@ def _deliveries(api: Any, webhook_id: int) -> list[dict[str, Any]]:
     response = api.get(f"{WEBHOOKS}{webhook_id}/deliveries/")
     assert response.status_code == 200
     return response.json()["results"]
+
+
+def test_who_listens_follows_webhook_changes_on_the_next_write(api: Any, shop_tables: None, receiver: Any) -> None:
+    """Who listens is cached with the table definitions: each webhook change must reach the next write."""
+    orders = "/api/v1/tables/orders/records/"
+    api.post(orders, {"title": "Before"})
+    webhook = _webhook(api, receiver.url)
+    api.post(orders, {"title": "Watched"})
+    assert api.patch(f"{WEBHOOKS}{webhook['id']}/", {"active": False}).status_code == 200
+    api.post(orders, {"title": "Paused"})
+    assert api.patch(f"{WEBHOOKS}{webhook['id']}/", {"events": ["deleted"], "active": True}).status_code == 200
+    api.post(orders, {"title": "Not a delete"})
+    assert api.delete(f"{WEBHOOKS}{webhook['id']}/").status_code == 204
+    api.post(orders, {"title": "After"})
+    recorded = [event.records[0]["title"] for event in OutboxEvent.objects.order_by("pk")]
+    assert recorded == ["Watched"]
+    assert [body["records"][0]["title"] for body in receiver.bodies()] == ["Watched"]
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:

@@ -104,6 +104,22 @@ def test_writes_nobody_listens_to_leave_no_event(api: Any, shop_tables: None) ->
     assert list(OutboxEvent.objects.values_list("table_name", "kind")) == [("orders", "created")]
 
 
+def test_who_listens_follows_workflow_changes_on_the_next_write(api: Any, shop_tables: None) -> None:
+    """Who listens is cached with the table definitions: each workflow change must reach the next write."""
+    orders = "/api/v1/tables/orders/records/"
+    api.post(orders, {"title": "Before", "status": "open"})  # nobody listens yet (and the definitions are cached)
+    workflow = _create(api, FOLLOW_UP)
+    api.post(orders, {"title": "Watched", "status": "open"})
+    assert api.patch(f"{WORKFLOWS}{workflow['id']}/", {"active": False}).status_code == 200
+    api.post(orders, {"title": "Paused", "status": "open"})
+    assert api.patch(f"{WORKFLOWS}{workflow['id']}/", {"active": True}).status_code == 200
+    api.post(orders, {"title": "Resumed", "status": "open"})
+    assert api.delete(f"{WORKFLOWS}{workflow['id']}/").status_code == 204
+    api.post(orders, {"title": "After", "status": "open"})
+    recorded = [event.records[0]["title"] for event in OutboxEvent.objects.order_by("pk")]
+    assert recorded == ["Watched", "Resumed"]
+
+
 def test_inactive_workflow_does_not_fire(api: Any, shop_tables: None) -> None:
     workflow = _create(api, {**FOLLOW_UP, "active": False})
     api.post("/api/v1/tables/orders/records/", {"title": "Book", "status": "paid"})

@@ -30,6 +30,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
@@ -83,8 +84,14 @@ class _HandOff(Exception):
 
 @dataclass(frozen=True)
 class LaneAnswer:
-    response: HttpResponse
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
     request: WSGIRequest
+
+    @property
+    def status_line(self) -> str:
+        return f"{self.status} {HTTPStatus(self.status).phrase}"
 
 
 @dataclass(frozen=True)
@@ -185,6 +192,7 @@ class _Middlewares:
 _middlewares: list[_Middlewares] = []
 _allow: dict[bool, str] = {}
 _routes: dict[bool, str] = {}
+_static_headers: dict[tuple[bool, int, bool], list[tuple[str, str]]] = {}
 
 
 def _mw() -> _Middlewares:
@@ -197,6 +205,7 @@ def _mw() -> _Middlewares:
 @receiver(setting_changed)
 def _settings_changed(**kwargs: Any) -> None:  # tests override settings; production never changes them
     _middlewares.clear()
+    _static_headers.clear()
 
 
 def _allow_header(detail: bool) -> str:
@@ -215,17 +224,32 @@ def _route_label(detail: bool) -> str:
     return _routes[detail]
 
 
-def _response(request: HttpRequest, status: int, data: Any, *, detail: bool, request_id: str) -> HttpResponse:
-    """The answer with the headers the Django path gives it (DRF's Allow, the middlewares' headers)."""
-    response = HttpResponse(json_dumps(data), status=status, content_type="application/json")
+def _middleware_headers(request: HttpRequest, status: int, body: bytes, *, detail: bool) -> list[tuple[str, str]]:
+    """The headers of an answer as DRF (Allow) and Django's middlewares (in their order) give it."""
+    response = HttpResponse(body, status=status, content_type="application/json")
     response["Allow"] = _allow_header(detail)
     middlewares = _mw()
     middlewares.frame_options.process_response(request, response)
-    response["Content-Length"] = str(len(response.content))
+    response["Content-Length"] = str(len(body))
     middlewares.cors.add_response_headers(request, response)
     middlewares.security.process_response(request, response)
-    response[context.REQUEST_ID_HEADER] = request_id
-    return response
+    return list(response.items())
+
+
+def _headers(request: HttpRequest, status: int, body: bytes, *, detail: bool, request_id: str) -> list[tuple[str, str]]:
+    """Response headers. Without an Origin header they depend only on (detail, status, secure): the middlewares'
+    own code computes them once per process and the lane reuses them; with one, CORS headers are worked out per
+    request, as django-cors-headers does."""
+    if "HTTP_ORIGIN" in request.META:
+        headers = _middleware_headers(request, status, body, detail=detail)
+    else:
+        key = (detail, status, request.is_secure())
+        static = _static_headers.get(key)
+        if static is None:
+            static = _static_headers[key] = _middleware_headers(request, status, b"", detail=detail)
+        headers = [(name, str(len(body)) if name == "Content-Length" else value) for name, value in static]
+    headers.append((context.REQUEST_ID_HEADER, request_id))
+    return headers
 
 
 def lane_answer(environ: dict[str, Any], match: re.Match[str]) -> LaneAnswer | None:
@@ -266,9 +290,10 @@ def lane_answer(environ: dict[str, Any], match: re.Match[str]) -> LaneAnswer | N
     status = 500
     try:
         with prefetch_scope(values):
-            status, body = _execute(request, match, data)
-        response = _response(request, status, body, detail=detail, request_id=request_id)
-        return LaneAnswer(response=response, request=request)
+            status, result = _execute(request, match, data)
+        body = json_dumps(result)
+        headers = _headers(request, status, body, detail=detail, request_id=request_id)
+        return LaneAnswer(status=status, headers=headers, body=body, request=request)
     finally:
         request_observe(
             method=request.method or "",
@@ -325,9 +350,8 @@ def records_lane(app: WSGIApp) -> WSGIApp:
             raise
         if answer is None:
             return app(environ, start_response)
-        response = answer.response
         signals.request_finished.send(sender=records_lane)
-        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
-        return [response.content]
+        start_response(answer.status_line, answer.headers)
+        return [answer.body]
 
     return application
