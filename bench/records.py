@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/records.py                      # gunicorn and granian, then the psycopg floor
     .venv/bin/python bench/records.py --servers gunicorn --duration 15 --warmup 5
+    .venv/bin/python bench/records.py --servers gunicorn-w3,gunicorn-gthread --no-floor   # variants tried
+
+Servers: `gunicorn` (production: sync workers, -w 2), `granian`, and the variants measured while choosing:
+`gunicorn-w3` (3 sync workers), `gunicorn-gthread` / `gunicorn-gthread2` (gthread, 1 or 2 threads, keep-alive 5 s).
+Set BENCH_LOG_LEVEL=WARNING to measure without the access log.
 
 What it does (one command, nothing to prepare):
 1. Creates its own database (`nocode_bench_records`, dropped and re-created) and Redis database 13, migrates, and
@@ -14,7 +19,8 @@ What it does (one command, nothing to prepare):
 3. Runs wrk (installed with apt-get when missing) with -t2 -c32 through the project host (`Host: bench.localhost`,
    `X-Api-Key`): 5 s warm-up, then 15 s measured with --latency, for (a) list 50 sorted by id, (b) filter price > 50
    and active, 50 sorted by id, (c) get one by id cycling over 1,000 ids, (d) create one. Reports req/s, p50, p99,
-   non-2xx answers and the summed RSS of the server's workers (largest sample during the run, psutil).
+   non-2xx answers, the summed RSS of the server's workers (largest sample during the run, psutil) and the CPU
+   time per answered request of the server, PostgreSQL, Redis and wrk (psutil, over the measured run).
 4. Serves the same four statements from a plain WSGI function over psycopg (no Django) with the same server and wrk:
    the floor.
 Prints Markdown tables for docs/benchmarks.md.
@@ -317,6 +323,44 @@ def sample_rss(process: subprocess.Popen[bytes], samples: list[float], done: thr
         done.wait(1.0)
 
 
+def cpu_seconds(server: subprocess.Popen[bytes]) -> dict[str, float]:
+    """CPU time (user + system) used so far by the server's processes, PostgreSQL's, Redis' and wrk's."""
+    import psutil
+
+    groups: dict[str, float] = {"server": 0.0, "postgres": 0.0, "redis": 0.0, "wrk": 0.0}
+    try:
+        server_pids = {server.pid} | {c.pid for c in psutil.Process(server.pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        server_pids = set()
+    for proc in psutil.process_iter(["name"]):
+        try:
+            name = proc.info["name"] or ""
+            group = (
+                "server"
+                if proc.pid in server_pids
+                else "postgres"
+                if name.startswith("postgres")
+                else "redis"
+                if name.startswith("redis")
+                else "wrk"
+                if name == "wrk"
+                else None
+            )
+            if group:
+                times = proc.cpu_times()
+                groups[group] += times.user + times.system
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return groups
+
+
+def sample_cpu(server: subprocess.Popen[bytes], samples: list[dict[str, float]], done: threading.Event) -> None:
+    """Last CPU reading while wrk still runs (wrk's own time is lost once it exits)."""
+    while not done.is_set():
+        samples.append(cpu_seconds(server))
+        done.wait(0.5)
+
+
 def measure(
     wrk: str, process: subprocess.Popen[bytes], port: int, scripts: dict[str, Path], args: Any
 ) -> dict[str, Any]:
@@ -326,18 +370,28 @@ def measure(
         url = f"http://127.0.0.1:{port}{path if scenario != 'c' else '/'}"
         run_wrk(wrk, url, scripts[scenario], args.warmup)
         samples: list[float] = []
+        cpu_samples: list[dict[str, float]] = []
         done = threading.Event()
 
         sampler = threading.Thread(target=sample_rss, args=(process, samples, done), daemon=True)
+        cpu_sampler = threading.Thread(target=sample_cpu, args=(process, cpu_samples, done), daemon=True)
         sampler.start()
+        cpu_sampler.start()
+        started = time.perf_counter()
         result = run_wrk(wrk, url, scripts[scenario], args.duration)
         done.set()
         sampler.join()
+        cpu_sampler.join()
         result["rss"] = max(samples) if samples else 0.0
+        # CPU per answered request, from the first to the last reading taken while wrk ran.
+        first, last = (cpu_samples[0], cpu_samples[-1]) if len(cpu_samples) > 1 else ({}, {})
+        answered = result["rps"] * (time.perf_counter() - started) or 1.0
+        result["cpu_us"] = {k: (last[k] - first[k]) * 1e6 / answered for k in last}
         results[scenario] = result
+        cpu = " ".join(f"{k} {v:.0f}" for k, v in result["cpu_us"].items())
         print(
             f"  ({scenario}) {result['rps']:.0f} req/s p50 {result['p50']:.2f} ms p99 {result['p99']:.2f} ms "
-            f"rss {result['rss']:.0f} MB non-2xx {result['non_2xx']} {result['socket_errors']}",
+            f"rss {result['rss']:.0f} MB non-2xx {result['non_2xx']} {result['socket_errors']} | CPU µs/req: {cpu}",
             flush=True,
         )
     return results
@@ -346,12 +400,15 @@ def measure(
 def table(label: str, results: dict[str, dict[str, Any]]) -> None:
     targets = {"a": 1500, "b": 1300, "c": 2000, "d": 1200}
     print(f"\n{label}\n")
-    print("| scenario | req/s | target | p50 ms | p99 ms | workers' RSS MB | non-2xx |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| scenario | req/s | target | p50 ms | p99 ms | workers' RSS MB | non-2xx | CPU µs/req server/pg/redis/wrk |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for scenario, result in results.items():
+        cpu = " / ".join(f"{result['cpu_us'].get(k, 0):.0f}" for k in ("server", "postgres", "redis", "wrk"))
         print(
             f"| ({scenario}) {SCENARIOS[scenario][0]} | {result['rps']:,.0f} | ≥ {targets[scenario]:,} | "
-            f"{result['p50']:.2f} | {result['p99']:.2f} | {result['rss']:.0f} | {result['non_2xx']} |"
+            f"{result['p50']:.2f} | {result['p99']:.2f} | {result['rss']:.0f} | {result['non_2xx']} | {cpu} |"
         )
 
 

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from shared_apps.accounts.models import User
+from shared_apps.backups.hooks import restore_hooks_run
 from shared_apps.foundation.ddl import ddl_block, schema_create, schema_drop, schema_rename, script_execute
 from shared_apps.foundation.exceptions import Conflict, NotFound, ValidationFailed
 from shared_apps.foundation.schemas import in_public, search_path_local
@@ -199,6 +200,7 @@ def restore_as(*, path: Path, new_slug: str, progress: Progress = no_progress) -
                 file_paths_rebase(schema_name=schema_name, source_schema=manifest.schema)
                 media.apply()
                 transaction.on_commit(lambda: routing_invalidate(hosts=[host]))
+                transaction.on_commit(lambda: restore_hooks_run(schema_name=schema_name))
         except BaseException:
             media.undo()
             raise
@@ -241,6 +243,7 @@ def restore_replace(*, path: Path, progress: Progress = no_progress) -> Project:
                 transaction.on_commit(lambda: routing_invalidate(hosts=hosts))
                 # Processes holding the replaced schema's table definitions reload them.
                 transaction.on_commit(lambda: definitions_invalidate(schema=schema_name, tenant_id=project.pk))
+                transaction.on_commit(lambda: restore_hooks_run(schema_name=schema_name))
         except BaseException:
             media.undo()
             raise

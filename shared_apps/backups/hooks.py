@@ -1,0 +1,29 @@
+"""What apps re-derive after a project's schema was restored (as a new project, over itself, or as a clone).
+
+A restore brings back the schema's rows. State an app keeps outside the schema for a project — automation's beat
+schedules of scheduled workflows are rows in public — is re-derived from those rows by the hooks apps register here
+in `AppConfig.ready()`. Hooks run after the restore has committed, in the restored project's schema; a failing hook
+is logged and does not undo the restore (each hook can be run again: it derives its state from the schema).
+"""
+
+import logging
+from collections.abc import Callable
+
+from shared_apps.foundation.registry import Registry
+from shared_apps.foundation.schemas import in_schema
+
+logger = logging.getLogger(__name__)
+
+restore_hooks: Registry[Callable[[], object]] = Registry("restore hook")
+
+
+def restore_hooks_run(*, schema_name: str) -> None:
+    """Run every registered hook in `schema_name` (call after the restore committed)."""
+    with in_schema(schema_name):
+        for name, hook in restore_hooks.items():
+            try:
+                hook()
+            except Exception:
+                logger.exception(
+                    "Restore hook %s failed for %s; run it again to re-derive its state.", name, schema_name
+                )
