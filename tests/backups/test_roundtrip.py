@@ -182,15 +182,19 @@ def test_file_field_paths_follow_the_restored_schema(owner: Any, make_project: A
     assert file.read_bytes() == b"pdf"
 
 
-@pytest.mark.django_db(transaction=True)  # the restore replaces a schema written by this test: real commits
-def test_replace_makes_every_process_reload_the_table_definitions(
-    owner: Any, make_project: Any, make_api_key: Any, project_api: Any, tmp_path: Path
-) -> None:
+@pytest.fixture
+def depot_api(owner: Any, make_project: Any, make_api_key: Any, project_api: Any) -> Any:
+    """An admin-key client of project `depot`, which has a table `boxes` (label text) made through the API."""
     project = make_project(owner, slug="depot")
     api = project_api(project, api_key=make_api_key(project, scope="admin"))
-    assert (
-        api.post("/api/v1/tables/", {"name": "boxes", "fields": [{"name": "label", "type": "text"}]}).status_code == 201
-    )
+    boxes = {"name": "boxes", "fields": [{"name": "label", "type": "text"}]}
+    assert api.post("/api/v1/tables/", boxes).status_code == 201
+    return api
+
+
+@pytest.mark.django_db(transaction=True)  # the restore replaces a schema written by this test: real commits
+def test_replace_makes_every_process_reload_the_table_definitions(depot_api: Any, tmp_path: Path) -> None:
+    api = depot_api
     assert api.post("/api/v1/tables/boxes/records/", {"label": "A"}).status_code == 201
     path = tmp_path / "depot.zip"
     call_command("tenant_backup", "depot", output=str(path), verbosity=0)
@@ -204,14 +208,8 @@ def test_replace_makes_every_process_reload_the_table_definitions(
     assert record["label"] == "A"
 
 
-def test_clone_and_restore_bring_back_the_schedules_of_scheduled_workflows(
-    owner: Any, make_project: Any, make_api_key: Any, project_api: Any, tmp_path: Path
-) -> None:
-    project = make_project(owner, slug="depot")
-    api = project_api(project, api_key=make_api_key(project, scope="admin"))
-    assert (
-        api.post("/api/v1/tables/", {"name": "boxes", "fields": [{"name": "label", "type": "text"}]}).status_code == 201
-    )
+def test_clone_and_restore_bring_back_the_schedules_of_scheduled_workflows(depot_api: Any, tmp_path: Path) -> None:
+    api = depot_api
     daily = {
         "name": "Daily",
         "trigger": {"type": "schedule", "cron": "0 6 * * *"},
