@@ -175,6 +175,16 @@ def test_django_answers_what_the_lane_does_not_serve(api: Api, items: Any) -> No
     assert records_count() == before + 1  # the bulk create only
 
 
+def test_bodies_over_the_limit_are_refused_by_django(api: Api, items: Any) -> None:
+    before = records_count()
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=64):
+        post = api.post(ITEMS, {"title": "x" * 100})
+        get = api.get(f"{ITEMS}1/", CONTENT_LENGTH="100")
+    assert [(r.lane, r.status_code) for r in (post, get)] == [(False, 413), (False, 413)]
+    assert post.json()["error"]["code"] == "REQUEST_TOO_LARGE"
+    assert records_count() == before
+
+
 def test_refused_callers_are_answered_by_django_and_counted_once(
     project: Any, items: Any, make_api_key: Any, project_api: Any
 ) -> None:

@@ -65,7 +65,14 @@ from tenants.roles import CAPABILITIES, SCOPE_ROLE
 from tenants.routing import Route, route_lookup
 from tenants.selectors import project_role_for_user
 
-from .views import RecordDetailView, RecordListView, record_create_one, record_get_plain, record_list_page
+from .views import (
+    RECORD_CAPABILITIES,
+    RecordDetailView,
+    RecordListView,
+    record_create_one,
+    record_get_plain,
+    record_list_page,
+)
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
@@ -73,7 +80,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 PATH = re.compile(r"^/api/v1/tables/([-a-zA-Z0-9_]+)/records/(?:([0-9]+)/)?$")
 JSON_MEDIA = frozenset({"*/*", "application/*", "application/json"})
-WANTED = {"GET": "read", "POST": "write_records"}
+METHODS = frozenset({"GET", "POST"})
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -110,7 +117,7 @@ def _accepts_json(accept: str | None) -> bool:
 def lane_match(environ: dict[str, Any]) -> re.Match[str] | None:
     """The path match when the request has a shape the lane serves (looks at the environ only)."""
     method = environ.get("REQUEST_METHOD")
-    if method not in WANTED or environ.get("HTTP_COOKIE") or environ.get("SCRIPT_NAME"):
+    if method not in METHODS or environ.get("HTTP_COOKIE") or environ.get("SCRIPT_NAME"):
         return None
     if not settings.NOCODE["RECORDS_LANE"]:
         return None
@@ -124,19 +131,22 @@ def lane_match(environ: dict[str, Any]) -> re.Match[str] | None:
     return match
 
 
-def _json_object(request: WSGIRequest) -> dict[str, Any] | None:
-    """A POST body that is one JSON object of a single record, None for anything else (Django answers those).
-    The body is read here and put back into the environ, so Django can still read it."""
-    content_type, _, params = (request.META.get("CONTENT_TYPE") or "").partition(";")
-    charset = params.partition("charset=")[2].strip().strip('"').lower()
-    if content_type.strip().lower() != "application/json" or charset not in ("", "utf-8", "utf8"):
-        return None
+def _body_size(request: WSGIRequest) -> int | None:
+    """The declared body size when the body limit (foundation.bodylimit) lets it through, None otherwise."""
     try:
         size = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return None
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if size <= 0 or (limit is not None and size > limit):
+    return None if size < 0 or (limit is not None and size > limit) else size
+
+
+def _json_object(request: WSGIRequest, size: int) -> dict[str, Any] | None:
+    """A POST body that is one JSON object of a single record, None for anything else (Django answers those).
+    The body is read here and put back into the environ, so Django can still read it."""
+    content_type, _, params = (request.META.get("CONTENT_TYPE") or "").partition(";")
+    charset = params.partition("charset=")[2].strip().strip('"').lower()
+    if content_type.strip().lower() != "application/json" or charset not in ("", "utf-8", "utf8") or size == 0:
         return None
     body = request.META["wsgi.input"].read(size)
     request.META["wsgi.input"] = io.BytesIO(body)
@@ -266,9 +276,12 @@ def lane_answer(environ: dict[str, Any], match: re.Match[str]) -> LaneAnswer | N
     public = {h.lower() for h in settings.NOCODE["PUBLIC_HOSTS"]}
     if host in public or _mw().security.process_request(request) is not None:  # platform host, or SSL redirect
         return None
+    size = _body_size(request)
+    if size is None:  # over the body limit: Django answers 413
+        return None
     data = None
     if request.method == "POST":
-        data = _json_object(request)
+        data = _json_object(request, size)
         if data is None:
             return None
     route, entry = route_lookup(host)
@@ -314,7 +327,7 @@ def _admit(request: WSGIRequest, route: Route, values: dict[str, Any]) -> _Calle
         raise _HandOff
     _within_limit(setting="RATE_LIMIT_PROJECT", bucket=f"project:{route.project_id}")
     caller = _caller(request, route)
-    if WANTED[request.method or ""] not in CAPABILITIES[caller.role]:
+    if RECORD_CAPABILITIES[request.method or ""] not in CAPABILITIES[caller.role]:  # the views' own table
         raise _HandOff
     return caller
 
