@@ -323,41 +323,48 @@ def sample_rss(process: subprocess.Popen[bytes], samples: list[float], done: thr
         done.wait(1.0)
 
 
-def cpu_seconds(server: subprocess.Popen[bytes]) -> dict[str, float]:
-    """CPU time (user + system) used so far by the server's processes, PostgreSQL's, Redis' and wrk's."""
+def cpu_seconds(server: subprocess.Popen[bytes]) -> dict[int, tuple[str, float]]:
+    """{pid: (group, CPU seconds used so far)} of the server's processes, PostgreSQL's, Redis' and wrk's."""
     import psutil
 
-    groups: dict[str, float] = {"server": 0.0, "postgres": 0.0, "redis": 0.0, "wrk": 0.0}
     try:
         server_pids = {server.pid} | {c.pid for c in psutil.Process(server.pid).children(recursive=True)}
     except psutil.NoSuchProcess:
         server_pids = set()
+    found: dict[int, tuple[str, float]] = {}
     for proc in psutil.process_iter(["name"]):
+        name = proc.info["name"] or ""
+        if proc.pid in server_pids:
+            group = "server"
+        elif name.startswith(("postgres", "redis")) or name == "wrk":
+            group = "wrk" if name == "wrk" else name.split("-")[0].split(":")[0]
+        else:
+            continue
         try:
-            name = proc.info["name"] or ""
-            group = (
-                "server"
-                if proc.pid in server_pids
-                else "postgres"
-                if name.startswith("postgres")
-                else "redis"
-                if name.startswith("redis")
-                else "wrk"
-                if name == "wrk"
-                else None
-            )
-            if group:
-                times = proc.cpu_times()
-                groups[group] += times.user + times.system
+            times = proc.cpu_times()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
+        found[proc.pid] = (group, times.user + times.system)
+    return found
+
+
+def cpu_delta(first: dict[int, tuple[str, float]], last: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds per group between two readings; a process that exited in between is left out (its time is gone
+    from the second reading), one that started in between counts from zero."""
+    groups = {"server": 0.0, "postgres": 0.0, "redis": 0.0, "wrk": 0.0}
+    for pid, (group, seconds) in last.items():
+        before = first.get(pid, (group, 0.0))[1]
+        groups[group if group in groups else "postgres"] += max(0.0, seconds - before)
     return groups
 
 
-def sample_cpu(server: subprocess.Popen[bytes], samples: list[dict[str, float]], done: threading.Event) -> None:
-    """Last CPU reading while wrk still runs (wrk's own time is lost once it exits)."""
+CpuReading = tuple[float, dict[int, tuple[str, float]]]
+
+
+def sample_cpu(server: subprocess.Popen[bytes], samples: list[CpuReading], done: threading.Event) -> None:
+    """(time, CPU reading) twice a second while wrk runs (wrk's own time is gone once it exits)."""
     while not done.is_set():
-        samples.append(cpu_seconds(server))
+        samples.append((time.perf_counter(), cpu_seconds(server)))
         done.wait(0.5)
 
 
@@ -370,23 +377,22 @@ def measure(
         url = f"http://127.0.0.1:{port}{path if scenario != 'c' else '/'}"
         run_wrk(wrk, url, scripts[scenario], args.warmup)
         samples: list[float] = []
-        cpu_samples: list[dict[str, float]] = []
+        cpu_samples: list[CpuReading] = []
         done = threading.Event()
 
         sampler = threading.Thread(target=sample_rss, args=(process, samples, done), daemon=True)
         cpu_sampler = threading.Thread(target=sample_cpu, args=(process, cpu_samples, done), daemon=True)
         sampler.start()
         cpu_sampler.start()
-        started = time.perf_counter()
         result = run_wrk(wrk, url, scripts[scenario], args.duration)
         done.set()
         sampler.join()
         cpu_sampler.join()
         result["rss"] = max(samples) if samples else 0.0
-        # CPU per answered request, from the first to the last reading taken while wrk ran.
-        first, last = (cpu_samples[0], cpu_samples[-1]) if len(cpu_samples) > 1 else ({}, {})
-        answered = result["rps"] * (time.perf_counter() - started) or 1.0
-        result["cpu_us"] = {k: (last[k] - first[k]) * 1e6 / answered for k in last}
+        # CPU per answered request between the first and the last reading taken while wrk ran.
+        (t0, first), (t1, last) = cpu_samples[0], cpu_samples[-1]
+        answered = result["rps"] * (t1 - t0) or 1.0
+        result["cpu_us"] = {k: seconds * 1e6 / answered for k, seconds in cpu_delta(first, last).items()}
         results[scenario] = result
         cpu = " ".join(f"{k} {v:.0f}" for k, v in result["cpu_us"].items())
         print(
