@@ -1,4 +1,9 @@
-"""Verifying project API keys (`nk_<prefix>_<secret>`), with the key record cached by prefix."""
+"""Verifying project API keys (`nk_<prefix>_<secret>`), with the key record cached by prefix.
+
+A prefix with no active key is cached as missing for MISSING_SECONDS, so a flood of made-up keys costs Redis
+lookups, not a database query each (prefixes are 48 random bits: a new key never meets a stale "missing" entry,
+and api_key_create clears it anyway).
+"""
 
 import hashlib
 import hmac
@@ -12,6 +17,8 @@ from .selectors import api_key_get_active
 
 KEY_PREFIX = "nk_"
 CACHE_SECONDS = 300
+MISSING_SECONDS = 30
+_MISSING = {"missing": True}
 # prefix -> (key id, secret hash) of keys this process verified: lets tenants.hotpath count a key's rate-limit
 # bucket in the request's one Redis pipeline (only when the presented secret matches; the key is still verified
 # against the cached record as usual).
@@ -64,6 +71,7 @@ def api_key_verify(*, raw: str) -> VerifiedKey | None:
     if record is None:
         key = api_key_get_active(prefix=prefix)
         if key is None:
+            cache.set(_cache_key(prefix), _MISSING, MISSING_SECONDS)
             return None
         record = {
             "key_id": key.pk,
@@ -73,6 +81,8 @@ def api_key_verify(*, raw: str) -> VerifiedKey | None:
             "secret_hash": key.secret_hash,
         }
         cache.set(_cache_key(prefix), record, CACHE_SECONDS)
+    if record.get("missing"):
+        return None
     digest = hashlib.sha256(secret.encode()).hexdigest()
     if not hmac.compare_digest(digest, record["secret_hash"]):
         return None

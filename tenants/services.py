@@ -264,6 +264,7 @@ def api_key_create(*, project: Project, actor_role: str, user: User, name: str, 
         scope=scope,
         created_by=user,
     )
+    transaction.on_commit(lambda: apikeys.cache_forget(prefixes=[prefix]))  # no "missing" entry outlives it
     return IssuedApiKey(key=key, secret=f"{apikeys.KEY_PREFIX}{prefix}_{secret}")
 
 

@@ -107,6 +107,16 @@ def test_forged_api_key_is_401(two_projects: tuple[Any, Any], project_api: Any, 
     assert response.json()["error"]["message"] == "Invalid or revoked API key."
 
 
+def test_made_up_keys_cost_one_query_per_prefix(
+    two_projects: tuple[Any, Any], project_api: Any, django_assert_num_queries: Any
+) -> None:
+    alpha, _ = two_projects
+    api = project_api(alpha, api_key="nk_deadbeef0001_wrong")
+    assert api.get("/api/v1/").status_code == 401
+    with django_assert_num_queries(0):  # the prefix is remembered as missing
+        assert [api.get("/api/v1/").status_code for _ in range(3)] == [401, 401, 401]
+
+
 def test_api_key_is_refused_on_the_base_domain(two_projects: tuple[Any, Any], make_api_key: Any) -> None:
     alpha, _ = two_projects
     api = Api("localhost", api_key=make_api_key(alpha))
