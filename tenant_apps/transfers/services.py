@@ -8,9 +8,12 @@ row -> nothing is written and the job fails with every row's errors. `skip_inval
 the invalid ones reported. A failure while writing (a concurrent unique value) rolls everything back.
 Export: a job writes the table (filter, sort and fields as in the records API) to CSV, JSON or XLSX under
 <VAR_DIR>/transfers/<schema>/exports/<job id>.<format>; its result carries the download path.
+Retention: import and export files older than NOCODE["TRANSFER_FILES_DAYS"] are deleted daily
+(`transfer_files_prune`); downloading a pruned export answers 404 EXPORT_NOT_FOUND ("export again").
 """
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -40,6 +43,21 @@ logger = logging.getLogger(__name__)
 MODES = ("all_or_nothing", "skip_invalid")
 MAX_REPORTED_ERRORS = 1000
 EXPORT_PAGE = 1000
+
+
+def transfer_files_prune(*, older_than_seconds: float) -> int:
+    """Delete import and export files of every project older than `older_than_seconds`; returns how many."""
+    root = Path(settings.VAR_DIR) / "transfers"
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for path in root.glob("*/*/*"):  # <schema>/<imports|exports>/<file>
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile (project deleted)
+            continue
+    return removed
 
 
 def transfers_dir(kind: str) -> Path:

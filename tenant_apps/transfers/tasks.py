@@ -2,9 +2,11 @@
 
 from typing import Any
 
-from shared_apps.foundation.tasking import project_task
+from django.conf import settings
 
-from .services import export_run, import_run
+from shared_apps.foundation.tasking import platform_task, project_task
+
+from .services import export_run, import_run, transfer_files_prune
 
 
 @project_task(name="transfers.run_import")
@@ -15,3 +17,8 @@ def run_import(self: Any, job_id: str) -> str:
 @project_task(name="transfers.run_export")
 def run_export(self: Any, job_id: str) -> str:
     return export_run(job_id=job_id)
+
+
+@platform_task(name="transfers.files_prune")
+def files_prune(self: Any) -> int:
+    return transfer_files_prune(older_than_seconds=settings.NOCODE["TRANSFER_FILES_DAYS"] * 86400)

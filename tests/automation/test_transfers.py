@@ -3,13 +3,18 @@
 import csv
 import io
 import json
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from openpyxl import Workbook, load_workbook
 
+from tenant_apps.transfers.tasks import files_prune
 from tests.automation.conftest import make_table
 
 
@@ -331,3 +336,26 @@ def test_xlsx_export_keeps_formula_like_text_as_text(api: Any, products: None) -
     assert sheet is not None
     name = sheet.cell(row=2, column=2)
     assert (name.value, name.data_type) == ('=HYPERLINK("http://evil.example")', "s")
+
+
+def test_old_export_and_import_files_are_pruned_and_the_download_says_so(api: Any, products: None) -> None:
+    _seed(api)
+    old = job(api, api.post("/api/v1/tables/products/export/", {"format": "csv"}))
+    fresh = job(api, api.post("/api/v1/tables/products/export/", {"format": "json"}))
+    root = Path(settings.VAR_DIR) / "transfers" / "shop"
+    import_file = root / "imports" / "stray.csv"  # an upload whose job never ran (finished imports delete theirs)
+    import_file.parent.mkdir(parents=True, exist_ok=True)
+    import_file.write_bytes(b"name\nTeapot\n")
+    eight_days_ago = time.time() - 8 * 86400
+    old_file = root / "exports" / f"{old['id']}.csv"
+    for path in (old_file, import_file):
+        os.utime(path, (eight_days_ago, eight_days_ago))
+
+    assert files_prune.apply().get() == 2  # the beat task, NOCODE_TRANSFER_FILES_DAYS = 7
+
+    assert not old_file.exists()
+    assert not import_file.exists()
+    gone = api.get(old["result"]["download_url"])
+    assert (gone.status_code, gone.json()["error"]["code"]) == (404, "EXPORT_NOT_FOUND")
+    assert gone.json()["error"]["message"] == "The export file is no longer available; export again."
+    assert _download(api, fresh).status_code == 200

@@ -293,6 +293,8 @@ NOCODE = {
     # Import / export of tables (docs/automation.md): upload size and row limits, export row limit.
     "IMPORT_MAX_BYTES": env.int("NOCODE_IMPORT_MAX_BYTES", default=20 * 1024 * 1024),
     "IMPORT_MAX_ROWS": env.int("NOCODE_IMPORT_MAX_ROWS", default=100_000),
+    # Import and export files are kept this many days (transfers.files_prune, daily).
+    "TRANSFER_FILES_DAYS": env.int("NOCODE_TRANSFER_FILES_DAYS", default=7),
     "EXPORT_MAX_ROWS": env.int("NOCODE_EXPORT_MAX_ROWS", default=1_000_000),
 }
 

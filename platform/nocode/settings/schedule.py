@@ -31,6 +31,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Temporary files older than a day, 03:00.
     "temp-file-cleanup": {"task": "operations.temp_file_cleanup", "schedule": crontab(minute=0, hour=3)},
+    # Import and export files older than NOCODE_TRANSFER_FILES_DAYS (7), 03:10.
+    "transfer-files-cleanup": {"task": "transfers.files_prune", "schedule": crontab(minute=10, hour=3)},
     # Per-project analytics roll-up, 04:00 (+ offset).
     "analytics-update": {
         "task": "tenants.tasks.fanout_start",
