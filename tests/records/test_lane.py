@@ -158,6 +158,24 @@ def test_refused_creates_answer_like_django_and_write_nothing(
     assert records_count() == before
 
 
+def test_an_unexpected_error_is_a_logged_500_like_django(
+    caller: Api, items: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(**kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tenant_apps.records.api.lane.record_get_plain", broken)
+    monkeypatch.setattr("tenant_apps.records.api.views.record_get_plain", broken)
+    lane = caller.get(f"{ITEMS}1/")
+    with lane_off():
+        django = caller.get(f"{ITEMS}1/")
+    assert lane.lane is True
+    assert (lane.status_code, lane.json()) == (django.status_code, django.json())
+    assert lane.json() == {"error": {"code": "SERVER_ERROR", "message": "Internal server error.", "fields": {}}}
+    assert headers(lane) == headers(django)
+    assert "Unhandled error in the records lane" in caplog.text
+
+
 def test_django_answers_what_the_lane_does_not_serve(api: Api, items: Any) -> None:
     before = records_count()
     cases = [

@@ -303,8 +303,7 @@ def lane_answer(environ: dict[str, Any], match: re.Match[str]) -> LaneAnswer | N
     status = 500
     try:
         with prefetch_scope(values):
-            status, result = _execute(request, match, data)
-        body = json_dumps(result)
+            status, body = _execute(request, match, data)
         headers = _headers(request, status, body, detail=detail, request_id=request_id)
         return LaneAnswer(status=status, headers=headers, body=body, request=request)
     finally:
@@ -332,20 +331,22 @@ def _admit(request: WSGIRequest, route: Route, values: dict[str, Any]) -> _Calle
     return caller
 
 
-def _execute(request: WSGIRequest, match: re.Match[str], data: dict[str, Any] | None) -> tuple[int, Any]:
-    """(status, body) of the view's work; domain errors in their shape, anything else a logged 500."""
+def _execute(request: WSGIRequest, match: re.Match[str], data: dict[str, Any] | None) -> tuple[int, bytes]:
+    """(status, JSON body) of the view's work; domain errors in their shape, anything else a logged 500."""
     table = match[1]
     try:
         if data is not None:
-            return 201, record_create_one(table=table, data=data)
+            return 201, json_dumps(record_create_one(table=table, data=data))
         if match[2] is not None:
-            return 200, record_get_plain(table=table, record_id=int(match[2]))
-        return 200, record_list_page(table=table, query=request.GET, query_string=request.META["QUERY_STRING"])
+            return 200, json_dumps(record_get_plain(table=table, record_id=int(match[2])))
+        page = record_list_page(table=table, query=request.GET, query_string=request.META["QUERY_STRING"])
+        return 200, json_dumps(page)
     except DomainError as exc:
-        return domain_error_answer(exc)
+        status, answer = domain_error_answer(exc)
+        return status, json_dumps(answer)
     except Exception:
         logger.exception("Unhandled error in the records lane")
-        return 500, error_body("SERVER_ERROR", "Internal server error.")
+        return 500, json_dumps(error_body("SERVER_ERROR", "Internal server error."))
 
 
 def records_lane(app: WSGIApp) -> WSGIApp:
