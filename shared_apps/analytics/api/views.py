@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -7,6 +8,7 @@ from shared_apps.foundation.exceptions import PermissionDenied, ValidationFailed
 from tenants.permissions import ProjectPermission
 
 from ..selectors import usage_for_project, usage_platform_report
+from .schemas import DAYS_PARAMETER, UsageProjectReportSerializer
 
 MAX_DAYS = 366
 
@@ -23,6 +25,11 @@ class ProjectUsageView(APIView):
 
     permission_classes = [ProjectPermission]
 
+    @extend_schema(
+        summary="Daily API requests and record writes of this project",
+        parameters=[DAYS_PARAMETER],
+        responses={200: UsageProjectReportSerializer},
+    )
     def get(self, request: ProjectRequest) -> Response:
         return Response({"results": usage_for_project(project_id=request.tenant.pk, days=_days(request))})
 

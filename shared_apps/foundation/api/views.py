@@ -1,9 +1,11 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..errors import error_body
 from ..health import health_report
+from .schemas import HealthReportSerializer
 
 
 class HealthView(APIView):
@@ -12,6 +14,13 @@ class HealthView(APIView):
     authentication_classes: list[type] = []
     permission_classes: list[type] = []
 
+    @extend_schema(
+        summary="Health of the dependencies (database, cache, broker)",
+        responses={
+            200: HealthReportSerializer,
+            503: OpenApiResponse(HealthReportSerializer, description="A dependency is down (UNHEALTHY)"),
+        },
+    )
     def get(self, request: Request) -> Response:
         ok, checks = health_report()
         if ok:

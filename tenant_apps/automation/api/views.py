@@ -7,6 +7,7 @@ incoming hook URL, a webhook's signing secret) are shown only to callers who may
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
@@ -23,6 +24,24 @@ from tenants.permissions import ProjectPermission
 from .. import services
 from ..models import Workflow
 from ..selectors import delivery_list, run_get, run_list, webhook_get, webhook_list, workflow_get, workflow_list
+from .schemas import (
+    HOOK_BODY,
+    LIMIT_PARAMETER,
+    RUN_STATE_PARAMETER,
+    AutomationDeliveryListSerializer,
+    AutomationHookRunSerializer,
+    AutomationRunListSerializer,
+    AutomationRunSerializer,
+    AutomationWebhookCreateSerializer,
+    AutomationWebhookListSerializer,
+    AutomationWebhookSerializer,
+    AutomationWebhookUpdateSerializer,
+    AutomationWorkflowCreateSerializer,
+    AutomationWorkflowListSerializer,
+    AutomationWorkflowRunRequestSerializer,
+    AutomationWorkflowSerializer,
+    AutomationWorkflowUpdateSerializer,
+)
 from .serializers import (
     WebhookCreateInput,
     WebhookUpdateInput,
@@ -68,10 +87,16 @@ class WorkflowListView(APIView):
     permission_classes = [ProjectPermission]
     capabilities = MANAGE
 
+    @extend_schema(summary="List the workflows", responses={200: AutomationWorkflowListSerializer})
     def get(self, request: ProjectRequest) -> Response:
         names = dict(Table.objects.values_list("id", "name"))
         return Response({"results": [_workflow_json(request, w, names) for w in workflow_list()]})
 
+    @extend_schema(
+        summary="Create a workflow",
+        request=AutomationWorkflowCreateSerializer,
+        responses={201: AutomationWorkflowSerializer},
+    )
     def post(self, request: ProjectRequest) -> Response:
         data = validated(WorkflowCreateInput, request.data)
         workflow = services.workflow_create(**data, created_by_id=_user_id(request))
@@ -82,14 +107,21 @@ class WorkflowDetailView(APIView):
     permission_classes = [ProjectPermission]
     capabilities = MANAGE
 
+    @extend_schema(summary="Get a workflow", responses={200: AutomationWorkflowSerializer})
     def get(self, request: ProjectRequest, workflow_id: int) -> Response:
         return Response(_workflow_json(request, workflow_get(workflow_id=workflow_id)))
 
+    @extend_schema(
+        summary="Change a workflow",
+        request=AutomationWorkflowUpdateSerializer,
+        responses={200: AutomationWorkflowSerializer},
+    )
     def patch(self, request: ProjectRequest, workflow_id: int) -> Response:
         data = validated(WorkflowUpdateInput, request.data)
         workflow = services.workflow_update(workflow_id=workflow_id, **data)
         return Response(_workflow_json(request, workflow))
 
+    @extend_schema(summary="Delete a workflow", responses={204: OpenApiResponse(description="Deleted")})
     def delete(self, request: ProjectRequest, workflow_id: int) -> Response:
         services.workflow_delete(workflow_id=workflow_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -101,6 +133,11 @@ class WorkflowRunView(APIView):
     permission_classes = [ProjectPermission]
     capabilities = RUN
 
+    @extend_schema(
+        summary="Start a run now",
+        request=AutomationWorkflowRunRequestSerializer,
+        responses={202: AutomationRunSerializer},
+    )
     def post(self, request: ProjectRequest, workflow_id: int) -> Response:
         data = validated(WorkflowRunInput, request.data)
         run = services.workflow_run_manual(workflow_id=workflow_id, **data, user_id=_user_id(request))
@@ -110,6 +147,11 @@ class WorkflowRunView(APIView):
 class WorkflowRunsView(APIView):
     permission_classes = [ProjectPermission]
 
+    @extend_schema(
+        summary="The runs of a workflow (newest first)",
+        parameters=[RUN_STATE_PARAMETER, LIMIT_PARAMETER],
+        responses={200: AutomationRunListSerializer},
+    )
     def get(self, request: ProjectRequest, workflow_id: int) -> Response:
         workflow = workflow_get(workflow_id=workflow_id)
         state = request.query_params.get("state")
@@ -120,6 +162,7 @@ class WorkflowRunsView(APIView):
 class RunDetailView(APIView):
     permission_classes = [ProjectPermission]
 
+    @extend_schema(summary="Get a run (with its context)", responses={200: AutomationRunSerializer})
     def get(self, request: ProjectRequest, run_id: int) -> Response:
         return Response(run_data(run_get(run_id=run_id)))
 
@@ -128,6 +171,11 @@ class RunRerunView(APIView):
     permission_classes = [ProjectPermission]
     capabilities = RUN
 
+    @extend_schema(
+        summary="Run again with the same trigger payload (no request body)",
+        request=None,
+        responses={202: AutomationRunSerializer},
+    )
     def post(self, request: ProjectRequest, run_id: int) -> Response:
         run = services.run_rerun(run_id=run_id, user_id=_user_id(request))
         return Response(run_data(run), status=status.HTTP_202_ACCEPTED)
@@ -140,6 +188,11 @@ class HookView(APIView):
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
 
+    @extend_schema(
+        summary="Start the workflow of this incoming hook (the secret is the credential)",
+        request={"application/json": HOOK_BODY},
+        responses={202: AutomationHookRunSerializer},
+    )
     def post(self, request: ProjectRequest, secret: str) -> Response:
         if getattr(request, "tenant", None) is None:
             raise NotFound("No such hook.", code="HOOK_NOT_FOUND")
@@ -158,10 +211,16 @@ class WebhookListView(APIView):
     permission_classes = [ProjectPermission]
     capabilities = MANAGE
 
+    @extend_schema(summary="List the outgoing webhooks", responses={200: AutomationWebhookListSerializer})
     def get(self, request: ProjectRequest) -> Response:
         secret = _manages(request)
         return Response({"results": [webhook_data(w, with_secret=secret) for w in webhook_list()]})
 
+    @extend_schema(
+        summary="Create an outgoing webhook",
+        request=AutomationWebhookCreateSerializer,
+        responses={201: AutomationWebhookSerializer},
+    )
     def post(self, request: ProjectRequest) -> Response:
         data = validated(WebhookCreateInput, request.data)
         webhook = services.webhook_create(**data)
@@ -172,14 +231,21 @@ class WebhookDetailView(APIView):
     permission_classes = [ProjectPermission]
     capabilities = MANAGE
 
+    @extend_schema(summary="Get an outgoing webhook", responses={200: AutomationWebhookSerializer})
     def get(self, request: ProjectRequest, webhook_id: int) -> Response:
         return Response(webhook_data(webhook_get(webhook_id=webhook_id), with_secret=_manages(request)))
 
+    @extend_schema(
+        summary="Change an outgoing webhook",
+        request=AutomationWebhookUpdateSerializer,
+        responses={200: AutomationWebhookSerializer},
+    )
     def patch(self, request: ProjectRequest, webhook_id: int) -> Response:
         data = validated(WebhookUpdateInput, request.data)
         webhook = services.webhook_update(webhook_id=webhook_id, **data)
         return Response(webhook_data(webhook_get(webhook_id=webhook.pk), with_secret=True))
 
+    @extend_schema(summary="Delete an outgoing webhook", responses={204: OpenApiResponse(description="Deleted")})
     def delete(self, request: ProjectRequest, webhook_id: int) -> Response:
         services.webhook_delete(webhook_id=webhook_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -188,6 +254,11 @@ class WebhookDetailView(APIView):
 class WebhookDeliveriesView(APIView):
     permission_classes = [ProjectPermission]
 
+    @extend_schema(
+        summary="The deliveries of a webhook (newest first)",
+        parameters=[LIMIT_PARAMETER],
+        responses={200: AutomationDeliveryListSerializer},
+    )
     def get(self, request: ProjectRequest, webhook_id: int) -> Response:
         webhook = webhook_get(webhook_id=webhook_id)
         deliveries = delivery_list(webhook_id=webhook.pk, limit=_limit(request))

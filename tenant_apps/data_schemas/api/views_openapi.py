@@ -1,5 +1,7 @@
 """Per-project OpenAPI document and Swagger UI on project hosts: /api/v1/schema/ and /api/v1/docs/."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +20,10 @@ class ProjectSchemaView(APIView):
     permission_classes = [ProjectPermission]
     renderer_classes = [OrjsonRenderer]
 
+    @extend_schema(
+        summary="This OpenAPI 3.0 document",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="An OpenAPI 3.0 document")},
+    )
     def get(self, request: ProjectRequest) -> Response:
         defs = schema_definitions()
         tenant = request.tenant

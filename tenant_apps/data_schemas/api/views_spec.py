@@ -2,17 +2,20 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
+from shared_apps.foundation.api.schemas import error_response
 from shared_apps.foundation.exceptions import ValidationFailed
 from tenants.permissions import ProjectPermission
 
 from ..spec_jobs import spec_apply_enqueue
 from ..specs import drops_refuse, spec_export, spec_plan
+from .schemas import SpecApplySerializer, SpecDocumentSerializer, SpecPlanSerializer, SpecRequestSerializer
 
 
 def _spec_body(request: ProjectRequest) -> tuple[Any, bool]:
@@ -41,17 +44,31 @@ class SpecView(APIView):
 
 
 class SpecExportView(SpecView):
+    @extend_schema(summary="Export the project's tables and fields as a spec", responses={200: SpecDocumentSerializer})
     def get(self, request: ProjectRequest) -> Response:
         return Response(spec_export())
 
 
 class SpecPlanView(SpecView):
+    @extend_schema(
+        summary="Plan the steps that make the project match a spec (nothing is changed)",
+        request=SpecRequestSerializer,
+        responses={200: SpecPlanSerializer},
+    )
     def post(self, request: ProjectRequest) -> Response:
         spec, _ = _spec_body(request)
         return Response(spec_plan(spec).data())
 
 
 class SpecApplyView(SpecView):
+    @extend_schema(
+        summary="Apply a spec (a job)",
+        request=SpecRequestSerializer,
+        responses={
+            202: SpecApplySerializer,
+            409: error_response("The plan drops tables or fields and allow_drop is not true (nothing changed)"),
+        },
+    )
     def post(self, request: ProjectRequest) -> Response:
         """Plan now (400 on a bad spec, 409 on drops not allowed), then apply as a job; 202 with the job id."""
         spec, allow_drop = _spec_body(request)

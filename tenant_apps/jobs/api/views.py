@@ -1,5 +1,6 @@
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -8,6 +9,7 @@ from tenants.permissions import ProjectPermission
 
 from ..models import Job
 from ..selectors import job_get, job_list
+from .schemas import KIND_PARAMETER, JobListSerializer, JobSerializer
 
 
 def job_data(job: Job) -> dict[str, Any]:
@@ -29,6 +31,7 @@ def job_data(job: Job) -> dict[str, Any]:
 class JobListView(APIView):
     permission_classes = [ProjectPermission]
 
+    @extend_schema(summary="The newest jobs", parameters=[KIND_PARAMETER], responses={200: JobListSerializer})
     def get(self, request: ProjectRequest) -> Response:
         kind = request.query_params.get("kind")
         return Response({"results": [job_data(j) for j in job_list(kind=kind)]})
@@ -37,5 +40,6 @@ class JobListView(APIView):
 class JobStatusView(APIView):
     permission_classes = [ProjectPermission]
 
+    @extend_schema(summary="The status of a job", responses={200: JobSerializer})
     def get(self, request: ProjectRequest, job_id: str) -> Response:
         return Response(job_data(job_get(job_id=job_id)))

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +24,13 @@ from tenants.access import project_access
 from tenants.permissions import ProjectPermission
 
 from .. import services
+from .schemas import (
+    EXPORT_FILE_RESPONSES,
+    TransferExportSerializer,
+    TransferJobSerializer,
+    TransferNewTableImportSerializer,
+    TransferTableImportSerializer,
+)
 
 UPLOAD_KEYS = {"file", "mode", "mapping", "format", "table"}
 
@@ -74,6 +82,11 @@ class TableImportView(APIView):
     capabilities = {"POST": "write_records"}
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        summary="Import a file into a table (a job)",
+        request={"multipart/form-data": TransferTableImportSerializer},
+        responses={202: TransferJobSerializer},
+    )
     def post(self, request: ProjectRequest, table: str) -> Response:
         name, data, options = _upload(request, UPLOAD_KEYS - {"table"})
         job = services.import_start(
@@ -94,6 +107,11 @@ class NewTableImportView(APIView):
     capabilities = {"POST": "manage_schema"}
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        summary="Import a file into a new table (a job)",
+        request={"multipart/form-data": TransferNewTableImportSerializer},
+        responses={202: TransferJobSerializer},
+    )
     def post(self, request: ProjectRequest) -> Response:
         name, data, options = _upload(request, UPLOAD_KEYS - {"mapping"})
         if not options["table"]:
@@ -115,6 +133,11 @@ class TableExportView(APIView):
     capabilities = {"POST": "read"}
     parser_classes = [JSONParser]
 
+    @extend_schema(
+        summary="Export a table's records to a file (a job; the result names the download URL)",
+        request=TransferExportSerializer,
+        responses={202: TransferJobSerializer},
+    )
     def post(self, request: ProjectRequest, table: str) -> Response:
         body = request.data if isinstance(request.data, dict) else None
         if body is None:
@@ -136,6 +159,7 @@ class TableExportView(APIView):
 class ExportDownloadView(APIView):
     permission_classes = [ProjectPermission]
 
+    @extend_schema(summary="Download the file of a finished export", responses=EXPORT_FILE_RESPONSES)
     def get(self, request: ProjectRequest, job_id: str) -> FileResponse:
         path, file_name, content_type = services.export_file(job_id=job_id)
         response = FileResponse(path.open("rb"), as_attachment=True, filename=file_name, content_type=content_type)
