@@ -159,6 +159,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "NoCode Backend platform API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Jobs and workflow runs share these states under the field name `state`: one named enum, not a hash suffix.
+    "ENUM_NAME_OVERRIDES": {"ProgressStateEnum": ["pending", "running", "succeeded", "failed"]},
 }
 
 # --- celery -------------------------------------------------------------------------------------
