@@ -42,6 +42,12 @@ def _wait_for(driver: webdriver.Chrome, css: str) -> Any:
     return WebDriverWait(driver, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def _follow(driver: webdriver.Chrome, css: str, url: str) -> None:
+    """Click a link and wait until its page is loaded (an element of the old page would go stale under load)."""
+    driver.find_element(By.CSS_SELECTOR, css).click()
+    WebDriverWait(driver, 15).until(expected_conditions.url_to_be(url))
+
+
 def _submit(driver: webdriver.Chrome, name: str = "_save") -> None:
     driver.find_element(By.CSS_SELECTOR, f'input[type="submit"][name="{name}"]').click()
 
@@ -68,8 +74,8 @@ def test_owner_creates_a_table_a_field_and_a_record(
     assert "owner of" in browser.page_source
 
     # Create a table.
-    browser.find_element(By.CSS_SELECTOR, '#content-main a[href="/admin/tables/"]').click()
-    _wait_for(browser, "a.addlink").click()
+    _follow(browser, '#content-main a[href="/admin/tables/"]', console_url("shop", "/admin/tables/"))
+    _follow(browser, "a.addlink", console_url("shop", "/admin/tables/add/"))
     _wait_for(browser, "#id_name").send_keys("books")
     browser.find_element(By.ID, "id_display_name").send_keys("Books")
     _submit(browser)
@@ -88,8 +94,9 @@ def test_owner_creates_a_table_a_field_and_a_record(
     )
 
     # Add a record and see it listed.
-    browser.find_element(By.CSS_SELECTOR, '.object-tools a[href="/admin/tables/books/records/"]').click()
-    _wait_for(browser, "a.addlink").click()
+    records = console_url("shop", "/admin/tables/books/records/")
+    _follow(browser, '.object-tools a[href="/admin/tables/books/records/"]', records)
+    _follow(browser, "a.addlink", console_url("shop", "/admin/tables/books/records/add/"))
     _wait_for(browser, "#id_title").send_keys("Dune, by Frank Herbert")
     _submit(browser)
     row = _wait_for(browser, "#result_list tbody tr.record-1")

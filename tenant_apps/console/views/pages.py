@@ -1,11 +1,13 @@
-"""Helpers shared by the console pages: rendering with the site's context, domain errors onto forms."""
+"""Helpers shared by the console pages: rendering with the site's context, submitting forms to services, domain
+errors onto forms."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import AdminSite
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from shared_apps.foundation.exceptions import DomainError, NotFound
@@ -31,6 +33,23 @@ def errors_onto_form(form: forms.BaseForm, exc: DomainError) -> None:
         for problem in problems:
             text = f"{rest}: {problem}" if target and rest else problem if target else f"{key}: {problem}"
             form.add_error(target, text)
+
+
+def form_submitted(
+    request: HttpRequest, form: forms.BaseForm, action: Callable[[], tuple[str, str]]
+) -> HttpResponse | None:
+    """A valid POST of `form` runs `action` (the service call, returning the success message and where to go next):
+    on success the message and a redirect; on a DomainError (nothing was written) the error goes onto the form and
+    the answer is None, like for a GET or an invalid form: render the page (again)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        message, next_url = action()
+    except DomainError as exc:
+        errors_onto_form(form, exc)
+        return None
+    messages.success(request, message)
+    return HttpResponseRedirect(next_url)
 
 
 def error_message(request: HttpRequest, exc: DomainError) -> None:

@@ -30,7 +30,7 @@ from tenant_apps.records.selectors import record_list as records_read
 
 from ..forms import ConfirmForm
 from ..record_forms import RecordForm, cell_text, record_form, record_initial
-from .pages import error_message, errors_onto_form, render_page, table_or_404
+from .pages import error_message, errors_onto_form, form_submitted, render_page, table_or_404
 
 PAGE_SIZE = 25
 AUTOMATIC = ("id", "created_at", "updated_at")
@@ -158,18 +158,16 @@ def _write_files(defs: SchemaDefs, table: TableDef, record_id: int, form: Record
 def record_add(request: HttpRequest, site: AdminSite, table: str) -> HttpResponse:
     defs, found = table_or_404(table)
     form = record_form(defs, found)(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                created = services.records_create(
-                    defs=defs, table=found, rows=[form.record_data(only_changed=False)], bulk=False
-                )[0]
-                _write_files(defs, found, created["id"], form)
-        except DomainError as exc:
-            errors_onto_form(form, exc)
-        else:
-            messages.success(request, f"Record {created['id']} added to '{found.name}'.")
-            return HttpResponseRedirect(_records_url(found.name))
+
+    def add() -> tuple[str, str]:
+        with transaction.atomic():
+            rows = [form.record_data(only_changed=False)]
+            created = services.records_create(defs=defs, table=found, rows=rows, bulk=False)[0]
+            _write_files(defs, found, created["id"], form)
+        return f"Record {created['id']} added to '{found.name}'.", _records_url(found.name)
+
+    if (done := form_submitted(request, form, add)) is not None:
+        return done
     return render_page(
         request,
         site,
@@ -195,18 +193,17 @@ def record_edit(request: HttpRequest, site: AdminSite, table: str, record_id: in
     record = _record_or_404(defs, found, record_id)
     form_class = record_form(defs, found, record=record)
     form = form_class(request.POST or None, request.FILES or None, initial=record_initial(found, record))
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> tuple[str, str]:
         data = form.record_data(only_changed=True)
-        try:
-            with transaction.atomic():
-                if data:
-                    services.record_update(defs=defs, table=found, record_id=record_id, data=data, replace=False)
-                _write_files(defs, found, record_id, form)
-        except DomainError as exc:
-            errors_onto_form(form, exc)
-        else:
-            messages.success(request, f"Record {record_id} of '{found.name}' saved.")
-            return HttpResponseRedirect(_records_url(found.name))
+        with transaction.atomic():
+            if data:
+                services.record_update(defs=defs, table=found, record_id=record_id, data=data, replace=False)
+            _write_files(defs, found, record_id, form)
+        return f"Record {record_id} of '{found.name}' saved.", _records_url(found.name)
+
+    if (done := form_submitted(request, form, save)) is not None:
+        return done
     return render_page(
         request,
         site,

@@ -10,7 +10,7 @@ from tenant_apps.data_schemas import services
 from tenant_apps.data_schemas.selectors import table_list as tables_read
 
 from ..forms import ConfirmForm, FieldEditForm, FieldForm, TableForm, field_initial
-from .pages import errors_onto_form, render_page, table_or_404
+from .pages import errors_onto_form, form_submitted, render_page, table_or_404
 
 
 def _table_url(name: str) -> str:
@@ -24,18 +24,16 @@ def table_list(request: HttpRequest, site: AdminSite) -> HttpResponse:
 
 def table_add(request: HttpRequest, site: AdminSite) -> HttpResponse:
     form = TableForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.table_create(
-                name=form.cleaned_data["name"],
-                display_name=form.cleaned_data["display_name"],
-                description=form.cleaned_data["description"],
-            )
-        except DomainError as exc:
-            errors_onto_form(form, exc)
-        else:
-            messages.success(request, f"Table '{created.name}' created. Add its fields below.")
-            return HttpResponseRedirect(_table_url(created.name))
+
+    def create() -> tuple[str, str]:
+        data = form.cleaned_data
+        created = services.table_create(
+            name=data["name"], display_name=data["display_name"], description=data["description"]
+        )
+        return f"Table '{created.name}' created. Add its fields below.", _table_url(created.name)
+
+    if (done := form_submitted(request, form, create)) is not None:
+        return done
     return render_page(
         request,
         site,
@@ -52,20 +50,19 @@ def table_detail(request: HttpRequest, site: AdminSite, table: str) -> HttpRespo
     defs, found = table_or_404(table)
     initial = {"name": found.name, "display_name": found.display_name, "description": found.description}
     form = TableForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> tuple[str, str]:
         data = form.cleaned_data
-        try:
-            updated = services.table_update(
-                table_name=found.name,
-                name=data["name"] if data["name"] != found.name else None,
-                display_name=data["display_name"],
-                description=data["description"],
-            )
-        except DomainError as exc:
-            errors_onto_form(form, exc)
-        else:
-            messages.success(request, f"Table '{updated.name}' saved.")
-            return HttpResponseRedirect(_table_url(updated.name))
+        updated = services.table_update(
+            table_name=found.name,
+            name=data["name"] if data["name"] != found.name else None,
+            display_name=data["display_name"],
+            description=data["description"],
+        )
+        return f"Table '{updated.name}' saved.", _table_url(updated.name)
+
+    if (done := form_submitted(request, form, save)) is not None:
+        return done
     fields = [(f, f.field_type.public_options(f.options, context=defs.options_context())) for f in found.fields]
     return render_page(
         request, site, "console/table_detail.html", title=f"Table {found.name}", table=found, form=form, fields=fields
@@ -75,14 +72,13 @@ def table_detail(request: HttpRequest, site: AdminSite, table: str) -> HttpRespo
 def table_delete(request: HttpRequest, site: AdminSite, table: str) -> HttpResponse:
     _, found = table_or_404(table)
     form = ConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.table_delete(table_name=found.name, confirm=form.cleaned_data["confirm"])
-        except DomainError as exc:
-            errors_onto_form(form, exc)
-        else:
-            messages.success(request, f"Table '{found.name}' and all its records deleted.")
-            return HttpResponseRedirect(reverse("console:table_list"))
+
+    def delete() -> tuple[str, str]:
+        services.table_delete(table_name=found.name, confirm=form.cleaned_data["confirm"])
+        return f"Table '{found.name}' and all its records deleted.", reverse("console:table_list")
+
+    if (done := form_submitted(request, form, delete)) is not None:
+        return done
     return render_page(
         request,
         site,
@@ -98,14 +94,13 @@ def table_delete(request: HttpRequest, site: AdminSite, table: str) -> HttpRespo
 def field_add(request: HttpRequest, site: AdminSite, table: str) -> HttpResponse:
     _, found = table_or_404(table)
     form = FieldForm(request.POST or None, initial={"type": "text"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            field = services.field_create(table_name=found.name, spec=form.spec())
-        except DomainError as exc:
-            errors_onto_form(form, exc)
-        else:
-            messages.success(request, f"Field '{field.name}' ({field.type}) added to '{found.name}'.")
-            return HttpResponseRedirect(_table_url(found.name))
+
+    def add() -> tuple[str, str]:
+        field = services.field_create(table_name=found.name, spec=form.spec())
+        return f"Field '{field.name}' ({field.type}) added to '{found.name}'.", _table_url(found.name)
+
+    if (done := form_submitted(request, form, add)) is not None:
+        return done
     return render_page(
         request,
         site,
@@ -165,14 +160,13 @@ def field_edit(request: HttpRequest, site: AdminSite, table: str, field: str) ->
 def field_delete(request: HttpRequest, site: AdminSite, table: str, field: str) -> HttpResponse:
     _, found = table_or_404(table)
     form = ConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.field_delete(table_name=found.name, field_name=field, confirm=form.cleaned_data["confirm"])
-        except DomainError as exc:
-            errors_onto_form(form, exc)
-        else:
-            messages.success(request, f"Field '{field}' deleted from '{found.name}'.")
-            return HttpResponseRedirect(_table_url(found.name))
+
+    def delete() -> tuple[str, str]:
+        services.field_delete(table_name=found.name, field_name=field, confirm=form.cleaned_data["confirm"])
+        return f"Field '{field}' deleted from '{found.name}'.", _table_url(found.name)
+
+    if (done := form_submitted(request, form, delete)) is not None:
+        return done
     return render_page(
         request,
         site,
