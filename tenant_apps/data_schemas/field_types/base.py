@@ -71,6 +71,9 @@ class FieldType:
     filter_operators: ClassVar[frozenset[str]] = frozenset()
     # True when `to_json` must run on every value read (most values go to the renderer as they are).
     converts_output: ClassVar[bool] = False
+    # The pg_temp.nocode_try_* helper (shared_apps/foundation/ddl.py) that converts text into this type, NULL when a
+    # value does not convert; None: `from_sql` refuses or is overridden.
+    try_function: ClassVar[str | None] = None
 
     # --- definition ----------------------------------------------------------------------------------------------
 
@@ -197,9 +200,12 @@ class FieldType:
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
         """SQL converting `source`'s column to this type: NULL for a value that does not convert exactly.
 
-        The default goes through text (`source` type's `text_sql`); raise NotConvertible to refuse the change.
+        The default goes through text (`source` type's `text_sql`) into the type's `try_function` (a pg_temp
+        helper); types without one refuse the change with NotConvertible.
         """
-        raise NotConvertible(f"Cannot convert {source.type} to {self.name}.")
+        if self.try_function is None:
+            raise NotConvertible(f"Cannot convert {source.type} to {self.name}.")
+        return f"pg_temp.{self.try_function}({source.field_type.text_sql(column_sql)})", []
 
 
 def json_value(value: Any) -> Any:

@@ -117,6 +117,7 @@ class UrlType(TextType):
 
 class IntegerType(FieldType):
     name = "integer"
+    try_function = "nocode_try_bigint"
     allowed_constraints = frozenset({"min", "max", "choices"})
     filter_operators = COMPARISON
 
@@ -138,9 +139,6 @@ class IntegerType(FieldType):
         if not BIGINT_MIN <= value <= BIGINT_MAX:
             raise FieldValueError("Out of range for a 64-bit integer.")
         return value
-
-    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
-        return f"pg_temp.nocode_try_bigint({source.field_type.text_sql(column_sql)})", []
 
 
 class DecimalType(FieldType):
@@ -218,6 +216,7 @@ class DecimalType(FieldType):
 
 class FloatType(FieldType):
     name = "float"
+    try_function = "nocode_try_float"
     allowed_constraints = frozenset({"min", "max"})
     filter_operators = COMPARISON
 
@@ -241,12 +240,10 @@ class FloatType(FieldType):
             raise FieldValueError("Expected a finite number.")
         return number
 
-    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
-        return f"pg_temp.nocode_try_float({source.field_type.text_sql(column_sql)})", []
-
 
 class BooleanType(FieldType):
     name = "boolean"
+    try_function = "nocode_try_boolean"
     unique_type = False
     filter_operators = EQUALITY
 
@@ -270,12 +267,10 @@ class BooleanType(FieldType):
     def text_sql(self, column_sql: str) -> str:
         return f"(CASE WHEN {column_sql} THEN 'true' WHEN NOT {column_sql} THEN 'false' END)"
 
-    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
-        return f"pg_temp.nocode_try_boolean({source.field_type.text_sql(column_sql)})", []
-
 
 class DateType(FieldType):
     name = "date"
+    try_function = "nocode_try_date"
     allowed_constraints = frozenset({"min", "max"})
     filter_operators = COMPARISON
 
@@ -301,12 +296,10 @@ class DateType(FieldType):
     def text_sql(self, column_sql: str) -> str:
         return f"to_char({column_sql}, 'YYYY-MM-DD')"
 
-    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
-        return f"pg_temp.nocode_try_date({source.field_type.text_sql(column_sql)})", []
-
 
 class DateTimeType(FieldType):
     name = "datetime"
+    try_function = "nocode_try_timestamptz"
     allowed_constraints = frozenset({"min", "max"})
     filter_operators = COMPARISON
 
@@ -339,12 +332,10 @@ class DateTimeType(FieldType):
     def text_sql(self, column_sql: str) -> str:
         return f"to_char({column_sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
-    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
-        return f"pg_temp.nocode_try_timestamptz({source.field_type.text_sql(column_sql)})", []
-
 
 class UuidType(FieldType):
     name = "uuid"
+    try_function = "nocode_try_uuid"
     filter_operators = EQUALITY
 
     def sql_type(self, options: Mapping[str, Any]) -> str:
@@ -363,9 +354,6 @@ class UuidType(FieldType):
             except ValueError:
                 pass
         raise FieldValueError("Expected a UUID.")
-
-    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
-        return f"pg_temp.nocode_try_uuid({source.field_type.text_sql(column_sql)})", []
 
 
 def _json_check(value: Any, depth: int = 0) -> None:
