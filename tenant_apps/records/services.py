@@ -7,10 +7,11 @@ is mapped to the same errors; nothing is written in any error case. Callers chec
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 import psycopg.errors
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Now
 
@@ -380,13 +381,11 @@ def record_file_upload(
     table: TableDef,
     record_id: int,
     field_name: str,
-    name: str,
-    content: IO[bytes],
-    size: int,
-    content_type: str,
+    upload: UploadedFile,
 ) -> dict[str, Any]:
-    """Store a file for a record's file field (replacing any previous one, removed after commit)."""
+    """Store an uploaded file for a record's file field (replacing any previous one, removed after commit)."""
     field = _file_field(table, field_name)
+    size = upload.size or 0
     limit = settings.NOCODE["FILE_MAX_BYTES"]
     if size > limit:
         raise ValidationFailed(
@@ -404,10 +403,10 @@ def record_file_upload(
             schema=current_schema(),
             table_id=table.id,
             field_id=field.id,
-            name=name,
-            content=content,
+            name=upload.name or "file",
+            content=upload,
             size=size,
-            content_type=content_type,
+            content_type=upload.content_type or "",
         )
         try:
             manager.filter(id=record_id).update(**{field.name: metadata}, updated_at=Now())

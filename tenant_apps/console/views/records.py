@@ -143,16 +143,7 @@ def _write_files(defs: SchemaDefs, table: TableDef, record_id: int, form: Record
         with contextlib.suppress(NotFound):  # nothing stored: nothing to clear
             services.record_file_delete(table=table, record_id=record_id, field_name=name)
     for name, upload in form.uploads().items():
-        services.record_file_upload(
-            defs=defs,
-            table=table,
-            record_id=record_id,
-            field_name=name,
-            name=upload.name or "file",
-            content=upload,
-            size=upload.size or 0,
-            content_type=upload.content_type or "",
-        )
+        services.record_file_upload(defs=defs, table=table, record_id=record_id, field_name=name, upload=upload)
 
 
 def record_add(request: HttpRequest, site: AdminSite, table: str) -> HttpResponse:

@@ -196,14 +196,7 @@ class RecordFileView(RecordsView):
         if upload is None:
             raise ValidationFailed("No file.", fields={"file": ["Upload the file in the multipart part 'file'."]})
         record = services.record_file_upload(
-            defs=defs,
-            table=table_def,
-            record_id=record_id,
-            field_name=field,
-            name=upload.name or "file",
-            content=upload,
-            size=upload.size or 0,
-            content_type=upload.content_type or "",
+            defs=defs, table=table_def, record_id=record_id, field_name=field, upload=upload
         )
         return Response(record)
 
