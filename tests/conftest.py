@@ -3,6 +3,7 @@ the public services (the API itself is exercised by the tests)."""
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -197,3 +198,19 @@ def schema_exists(name: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
         return cursor.fetchone() is not None
+
+
+@pytest.fixture
+def backup_dirs(settings: Any, tmp_path: Path) -> dict[str, Path]:
+    """Point the backup storage, MEDIA_ROOT and VAR_DIR at per-test directories (backups and files are written)."""
+    dirs = {"media": tmp_path / "media", "backups": tmp_path / "backups", "var": tmp_path / "var"}
+    settings.MEDIA_ROOT = dirs["media"]
+    settings.VAR_DIR = dirs["var"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(dirs["backups"]), "file_permissions_mode": 0o600},
+        },
+    }
+    return dirs

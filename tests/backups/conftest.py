@@ -1,21 +1,11 @@
 """Backups write files: point the backup storage, MEDIA_ROOT and VAR_DIR at a per-test directory."""
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def backup_dirs(settings: Any, tmp_path: Path) -> dict[str, Path]:
-    dirs = {"media": tmp_path / "media", "backups": tmp_path / "backups", "var": tmp_path / "var"}
-    settings.MEDIA_ROOT = dirs["media"]
-    settings.VAR_DIR = dirs["var"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "backups": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(dirs["backups"]), "file_permissions_mode": 0o600},
-        },
-    }
-    return dirs
+def _backup_dirs(backup_dirs: dict[str, Path]) -> dict[str, Path]:
+    """Every backup test writes into per-test directories (tests/conftest.backup_dirs)."""
+    return backup_dirs

@@ -1,7 +1,6 @@
 """Platform console (base domain /admin/): backup records, "Back up now" and "Restore …" on projects."""
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,18 +18,7 @@ from tenant_apps.records import services as record_services
 from tenants.models import Domain, Project
 from tests.conftest import schema_exists
 
-
-@pytest.fixture(autouse=True)
-def backup_dirs(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.VAR_DIR = tmp_path / "var"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "backups": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "backups"), "file_permissions_mode": 0o600},
-        },
-    }
+pytestmark = pytest.mark.usefixtures("backup_dirs")  # backups and files go to per-test directories
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import hashlib
 import io
 import json
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,18 +14,7 @@ from tenant_apps.jobs.models import Job
 from tenants.models import Project
 from tests.console.conftest import ConsoleClient, page_text
 
-
-@pytest.fixture(autouse=True)
-def backup_dirs(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.VAR_DIR = tmp_path / "var"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "backups": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "backups"), "file_permissions_mode": 0o600},
-        },
-    }
+pytestmark = pytest.mark.usefixtures("backup_dirs")  # backups and files go to per-test directories
 
 
 def test_jobs_list_and_detail(owner_console: ConsoleClient, shop: Project) -> None:
