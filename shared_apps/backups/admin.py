@@ -6,7 +6,6 @@ Everything goes through the backup services, as the API and the commands do: a b
 with owner rights, like the other platform console actions.
 """
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
@@ -24,7 +23,7 @@ from tenants.models import Project
 
 from . import services
 from .models import Backup, BackupStatus
-from .storage import backup_storage
+from .storage import backup_file_response
 
 STAFF_ROLE = "owner"
 
@@ -86,14 +85,7 @@ class BackupAdmin(admin.ModelAdmin):
         backup = Backup.objects.filter(pk=backup_id, status=BackupStatus.SUCCEEDED).first()
         if backup is None:
             raise Http404("No finished backup with this id.")
-        response = FileResponse(
-            backup_storage().open(backup.storage_key, "rb"),
-            as_attachment=True,
-            filename=PurePosixPath(backup.storage_key).name,
-            content_type="application/zip",
-        )
-        response["X-Checksum-SHA256"] = backup.sha256
-        return response
+        return backup_file_response(backup)
 
 
 # --- actions of the project admin ---------------------------------------------------------------------------------

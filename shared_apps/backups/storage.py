@@ -8,16 +8,33 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.http import FileResponse
+
+if TYPE_CHECKING:
+    from .models import Backup
 
 PARTIAL_PREFIX = ".partial-"
 
 
 def backup_storage() -> Storage:
     return storages["backups"]
+
+
+def backup_file_response(backup: "Backup") -> FileResponse:
+    """A finished backup as a zip attachment, with its SHA-256 in `X-Checksum-SHA256` (API, admin and console)."""
+    response = FileResponse(
+        backup_storage().open(backup.storage_key, "rb"),
+        as_attachment=True,
+        filename=PurePosixPath(backup.storage_key).name,
+        content_type="application/zip",
+    )
+    response["X-Checksum-SHA256"] = backup.sha256
+    return response
 
 
 def _local_root(storage: Storage) -> Path | None:

@@ -1,7 +1,5 @@
 """Platform API (base domain): a project's backups, for its owners and admins."""
 
-from pathlib import PurePosixPath
-
 from django.http import FileResponse
 from rest_framework import status
 from rest_framework.response import Response
@@ -14,7 +12,7 @@ from tenants.selectors import project_get_for_user
 from .. import services
 from ..models import BackupStatus
 from ..selectors import backup_get_for_project, backup_list_for_project
-from ..storage import backup_storage
+from ..storage import backup_file_response
 from .serializers import backup_data
 
 
@@ -45,9 +43,4 @@ class BackupDownloadView(APIView):
                 f"Backup {backup.pk} is {backup.status}; only a finished backup can be downloaded.",
                 code="BACKUP_NOT_READY",
             )
-        handle = backup_storage().open(backup.storage_key, "rb")
-        response = FileResponse(
-            handle, as_attachment=True, filename=PurePosixPath(backup.storage_key).name, content_type="application/zip"
-        )
-        response["X-Checksum-SHA256"] = backup.sha256
-        return response
+        return backup_file_response(backup)

@@ -1,12 +1,11 @@
 """Jobs (tenant_apps.jobs) and this project's backups (shared_apps.backups, records in public with a project FK)."""
 
 import json
-from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin import AdminSite
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.urls import reverse
 from shared_apps.backups import services as backup_services
 from shared_apps.backups.models import BackupStatus
 from shared_apps.backups.selectors import backup_get_for_project, backup_list_for_project
-from shared_apps.backups.storage import backup_storage
+from shared_apps.backups.storage import backup_file_response
 from shared_apps.foundation.exceptions import DomainError, NotFound
 from tenant_apps.jobs.selectors import job_get
 from tenant_apps.jobs.selectors import job_list as jobs_read
@@ -151,11 +150,4 @@ def backup_download(request: HttpRequest, site: AdminSite, backup_id: int) -> Ht
     if backup.status != BackupStatus.SUCCEEDED:
         messages.error(request, f"Backup #{backup.pk} is {backup.status}; only a finished backup can be downloaded.")
         return HttpResponseRedirect(reverse("console:backup_list"))
-    response = FileResponse(
-        backup_storage().open(backup.storage_key, "rb"),
-        as_attachment=True,
-        filename=PurePosixPath(backup.storage_key).name,
-        content_type="application/zip",
-    )
-    response["X-Checksum-SHA256"] = backup.sha256
-    return response
+    return backup_file_response(backup)
