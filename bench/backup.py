@@ -38,16 +38,6 @@ SUBJECT = "subject"
 TABLES, ROWS, FILES = 10, 10_000, 20
 
 
-def _ensure_database() -> None:
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _status_mb(field: str) -> float:
     """VmRSS (now) or VmHWM (peak) of this process. VmHWM starts afresh at exec, unlike ru_maxrss, which a child
     inherits from the parent it was forked from."""
@@ -166,26 +156,14 @@ def main() -> None:
         _child(*args.child)
         return
     WORK.mkdir(parents=True, exist_ok=True)
-    _ensure_database()
+    from benchkit import django_with_bench_owner
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    user, org = django_with_bench_owner()
     from django.db import connection
 
-    from shared_apps.accounts.selectors import user_get_by_email
-    from shared_apps.accounts.services import user_create
-    from shared_apps.organizations.models import Organization
-    from shared_apps.organizations.services import organization_create
     from tenants.models import Project
     from tenants.services import project_delete
 
-    call_command("migrate_schemas", interactive=False, verbosity=0)
-    user = user_get_by_email(email="bench@example.com") or user_create(
-        email="bench@example.com", password="bench-password-123"
-    )
-    org = Organization.objects.filter(slug="bench").first() or organization_create(user=user, slug="bench", name="B")
     _subject_create(user, org)
 
     results = []

@@ -20,16 +20,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nocode.settings.local")
 os.environ.setdefault("CACHE_KEY_PREFIX", "nocode-bench")
 
 
-def _ensure_database() -> None:
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -40,28 +30,16 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--background", type=int, default=1000)
     args = parser.parse_args()
-    _ensure_database()
+    from benchkit import django_with_bench_owner
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    user, org = django_with_bench_owner()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from shared_apps.accounts.selectors import user_get_by_email
-    from shared_apps.accounts.services import user_create
-    from shared_apps.organizations.models import Organization
-    from shared_apps.organizations.services import organization_create
     from tenants.models import Project
     from tenants.services import api_key_create, project_create
 
-    call_command("migrate_schemas", interactive=False, verbosity=0)
-    user = user_get_by_email(email="bench@example.com") or user_create(
-        email="bench@example.com", password="bench-password-123"
-    )
-    org = Organization.objects.filter(slug="bench").first() or organization_create(user=user, slug="bench", name="B")
     run = int(time.time())
 
     def provision(label: str, count: int) -> list[float]:
