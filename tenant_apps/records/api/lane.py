@@ -192,11 +192,13 @@ def _caller(request: WSGIRequest, route: Route) -> _Caller:
 
 @dataclass(frozen=True)
 class _Middlewares:
-    """Django's own middlewares whose response headers the lane's answers carry (they read settings once)."""
+    """Django's own middlewares whose response headers the lane's answers carry (they read settings once), and the
+    platform hosts (never a project's)."""
 
     cors: CorsMiddleware
     security: SecurityMiddleware
     frame_options: XFrameOptionsMiddleware
+    public_hosts: frozenset[str]
 
 
 _middlewares: list[_Middlewares] = []
@@ -208,7 +210,10 @@ _static_headers: dict[tuple[bool, int, bool], list[tuple[str, str]]] = {}
 def _mw() -> _Middlewares:
     if not _middlewares:
         noop = HttpResponse
-        _middlewares.append(_Middlewares(CorsMiddleware(noop), SecurityMiddleware(noop), XFrameOptionsMiddleware(noop)))
+        public = frozenset(h.lower() for h in settings.NOCODE["PUBLIC_HOSTS"])
+        _middlewares.append(
+            _Middlewares(CorsMiddleware(noop), SecurityMiddleware(noop), XFrameOptionsMiddleware(noop), public)
+        )
     return _middlewares[0]
 
 
@@ -273,8 +278,8 @@ def lane_answer(environ: dict[str, Any], match: re.Match[str]) -> LaneAnswer | N
     except DisallowedHost:
         return None
     host = host.lower()
-    public = {h.lower() for h in settings.NOCODE["PUBLIC_HOSTS"]}
-    if host in public or _mw().security.process_request(request) is not None:  # platform host, or SSL redirect
+    middlewares = _mw()
+    if host in middlewares.public_hosts or middlewares.security.process_request(request) is not None:  # or redirect
         return None
     size = _body_size(request)
     if size is None:  # over the body limit: Django answers 413

@@ -146,19 +146,19 @@ class RecordDetailView(RecordsView):
         return Response(record_get(defs=defs, table=table_def, record_id=record_id, fields=fields, expand=expand))
 
     def patch(self, request: ProjectRequest, table: str, record_id: int) -> Response:
-        _only_params(request, set())
-        defs, table_def = _table(table)
-        data = _body(request)
-        return Response(
-            services.record_update(defs=defs, table=table_def, record_id=record_id, data=data, replace=False)
-        )
+        return self._update(request, table, record_id, replace=False)
 
     def put(self, request: ProjectRequest, table: str, record_id: int) -> Response:
+        """Replace: omitted fields get their default (or null)."""
+        return self._update(request, table, record_id, replace=True)
+
+    @staticmethod
+    def _update(request: ProjectRequest, table: str, record_id: int, *, replace: bool) -> Response:
         _only_params(request, set())
         defs, table_def = _table(table)
         data = _body(request)
         return Response(
-            services.record_update(defs=defs, table=table_def, record_id=record_id, data=data, replace=True)
+            services.record_update(defs=defs, table=table_def, record_id=record_id, data=data, replace=replace)
         )
 
     def delete(self, request: ProjectRequest, table: str, record_id: int) -> Response:
