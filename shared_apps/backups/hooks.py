@@ -2,8 +2,10 @@
 
 A restore brings back the schema's rows. State an app keeps outside the schema for a project — automation's beat
 schedules of scheduled workflows are rows in public — is re-derived from those rows by the hooks apps register here
-in `AppConfig.ready()`. Hooks run after the restore has committed, in the restored project's schema; a failing hook
-is logged and does not undo the restore (each hook can be run again: it derives its state from the schema).
+in `AppConfig.ready()`, and so are caches that may hold the replaced schema's state (data_schemas drops its table
+definitions). Hooks run after the restore has committed, in the restored project's schema, as `hook(project_id=...)`;
+a failing hook is logged and does not undo the restore (each hook can be run again: it derives its state from the
+schema).
 """
 
 import logging
@@ -14,15 +16,15 @@ from shared_apps.foundation.schemas import in_schema
 
 logger = logging.getLogger(__name__)
 
-restore_hooks: Registry[Callable[[], object]] = Registry("restore hook")
+restore_hooks: Registry[Callable[..., object]] = Registry("restore hook")
 
 
-def restore_hooks_run(*, schema_name: str) -> None:
+def restore_hooks_run(*, schema_name: str, project_id: int) -> None:
     """Run every registered hook in `schema_name` (call after the restore committed)."""
     with in_schema(schema_name):
         for name, hook in restore_hooks.items():
             try:
-                hook()
+                hook(project_id=project_id)
             except Exception:
                 logger.exception(
                     "Restore hook %s failed for %s; run it again to re-derive its state.", name, schema_name

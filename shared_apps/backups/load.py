@@ -22,7 +22,6 @@ from shared_apps.foundation.ddl import ddl_block, schema_create, schema_drop, sc
 from shared_apps.foundation.exceptions import Conflict, NotFound, ValidationFailed
 from shared_apps.foundation.schemas import in_public, search_path_local
 from shared_apps.organizations.models import Organization
-from tenant_apps.data_schemas.definitions import definitions_invalidate
 from tenants.models import Domain, Project, ProjectMembership, ProjectRole, ProjectStatus
 from tenants.provisioning import template_schema
 from tenants.routing import project_hosts, routing_invalidate
@@ -200,7 +199,7 @@ def restore_as(*, path: Path, new_slug: str, progress: Progress = no_progress) -
                 file_paths_rebase(schema_name=schema_name, source_schema=manifest.schema)
                 media.apply()
                 transaction.on_commit(lambda: routing_invalidate(hosts=[host]))
-                transaction.on_commit(lambda: restore_hooks_run(schema_name=schema_name))
+                transaction.on_commit(lambda: restore_hooks_run(schema_name=schema_name, project_id=project.pk))
         except BaseException:
             media.undo()
             raise
@@ -242,8 +241,8 @@ def restore_replace(*, path: Path, progress: Progress = no_progress) -> Project:
                 hosts = project_hosts(project=project)
                 transaction.on_commit(lambda: routing_invalidate(hosts=hosts))
                 # Processes holding the replaced schema's table definitions reload them.
-                transaction.on_commit(lambda: definitions_invalidate(schema=schema_name, tenant_id=project.pk))
-                transaction.on_commit(lambda: restore_hooks_run(schema_name=schema_name))
+                # Processes drop what they cached of the replaced schema (definitions: a restore hook).
+                transaction.on_commit(lambda: restore_hooks_run(schema_name=schema_name, project_id=project.pk))
         except BaseException:
             media.undo()
             raise

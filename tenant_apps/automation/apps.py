@@ -10,7 +10,7 @@ class AutomationConfig(AppConfig):
         from shared_apps.backups.hooks import restore_hooks
         from shared_apps.events.subscribers import subscribers
 
-        from .schedules import schedules_resync
+        from .schedules import schedules_after_restore
         from .steps import register_builtin_steps
         from .subscriber import AutomationSubscriber
 
@@ -18,4 +18,4 @@ class AutomationConfig(AppConfig):
         if "automation" not in subscribers:
             subscribers.register("automation", AutomationSubscriber())
         if "automation-schedules" not in restore_hooks:  # beat rows in public follow the restored workflows
-            restore_hooks.register("automation-schedules", schedules_resync)
+            restore_hooks.register("automation-schedules", schedules_after_restore)

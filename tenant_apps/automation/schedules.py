@@ -90,3 +90,8 @@ def schedules_resync() -> int:
     keep = {schedule_name(schema=schema, workflow_id=pk) for pk, _, _ in scheduled}
     PeriodicTask.objects.filter(name__startswith=f"{schema}:workflow:").exclude(name__in=keep).delete()
     return len(keep)
+
+
+def schedules_after_restore(*, project_id: int) -> None:
+    """Restore hook (shared_apps/backups/hooks.py), run in the restored schema: its beat rows follow its workflows."""
+    schedules_resync()

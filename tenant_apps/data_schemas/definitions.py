@@ -304,6 +304,11 @@ def definitions_invalidate(*, schema: str, tenant_id: int) -> None:
         _entries.pop(scope, None)
 
 
+def definitions_after_restore(*, project_id: int) -> None:
+    """Restore hook (shared_apps/backups/hooks.py), run in the restored schema."""
+    definitions_invalidate(schema=current_schema(), tenant_id=project_id)
+
+
 def definitions_forget_local() -> None:
     """Drop every entry of this process (tests, and after direct changes of the definitions tables)."""
     with _lock:
