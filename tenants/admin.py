@@ -11,13 +11,17 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from shared_apps.backups.admin import backup_projects, restore_project
 from shared_apps.foundation.exceptions import DomainError
 
 from . import services
 from .models import ApiKey, Domain, FanoutRun, Project
 
 STAFF_ROLE = "owner"
+
+
+def project_admin_actions_add(*actions: Any) -> None:
+    """Offer `actions` (admin action functions) on the platform console's project list, after its own ones."""
+    ProjectAdmin.actions = (*ProjectAdmin.actions, *(a for a in actions if a not in ProjectAdmin.actions))
 
 
 class ProjectCreateForm(forms.ModelForm):
@@ -32,7 +36,8 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("slug", "name", "organization__slug")
     readonly_fields = ("schema_name", "status", "suspended_reason", "created_by", "created_at", "updated_at")
-    actions = ("suspend_projects", "resume_projects", backup_projects, restore_project)
+    # Apps above `tenants` add their project actions with `project_admin_actions_add` (backups does).
+    actions: tuple[Any, ...] = ("suspend_projects", "resume_projects")
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:

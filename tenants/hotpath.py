@@ -32,12 +32,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from shared_apps.analytics.counters import usage_key
-from tenant_apps.data_schemas.definitions import definitions_token_key
+from tenants.usage import usage_key
 
 from . import apikeys, ratelimit
 from .authentication import raw_key
-from .routing import Route, route_cache_key
+from .routing import Route, definitions_token_key, route_cache_key
 
 logger = logging.getLogger(__name__)
 ROUTE_STALE = "route-stale"

@@ -16,10 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 from django.urls import set_urlconf
 
-from shared_apps.analytics.counters import usage_count
 from shared_apps.foundation.errors import json_error
 from shared_apps.foundation.prefetch import prefetch_scope
 from shared_apps.foundation.schemas import activate
+from tenants.usage import usage_count
 
 from .hotpath import ROUTE_STALE, request_prefetch
 from .models import ProjectStatus

@@ -41,6 +41,11 @@ class Project(TenantMixin):
         ]
         indexes = [models.Index(fields=["status"], name="tenants_project_status_idx")]
 
+    @property
+    def is_ready(self) -> bool:
+        """True when the project accepts work: routed, served, and its tasks run."""
+        return self.status == ProjectStatus.READY
+
     def __str__(self) -> str:
         return self.slug
 

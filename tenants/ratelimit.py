@@ -21,8 +21,8 @@ from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from shared_apps.analytics.counters import usage_count
 from shared_apps.foundation import prefetch
+from tenants.usage import usage_count
 
 from .apikeys import VerifiedKey
 

@@ -75,6 +75,18 @@ def route_cache_key(host: str) -> str:
     return _key(host)
 
 
+DEFINITIONS_KEY_PREFIX = "defs:"
+
+
+def definitions_token_key(*, schema: str, tenant_id: int | None) -> str:
+    """The `platform` cache key of a project's table-definitions token.
+
+    tenant_apps.data_schemas renews the token on every definition change; the hot path reads it in the request's one
+    Redis round trip. It is named here, below both, so the hot path does not import the dynamic-tables engine.
+    """
+    return f"{DEFINITIONS_KEY_PREFIX}{schema}:{tenant_id}"
+
+
 def _cache() -> Any:
     return caches["platform"]
 

@@ -18,11 +18,11 @@ from shared_apps.accounts.selectors import user_get_by_email
 from shared_apps.accounts.tasks import membership_email_on_commit
 from shared_apps.foundation.ddl import ddl_block, schema_drop
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
-from shared_apps.foundation.schemas import in_public, in_schema
+from shared_apps.foundation.schemas import in_public
 from shared_apps.organizations.models import Organization
-from tenant_apps.data_schemas.filestore import project_files_delete
 
 from . import apikeys, cors
+from .hooks import SPEC_APPLIER, project_deleted_hooks_run, project_spec_appliers
 from .models import ApiKey, ApiKeyScope, Domain, Project, ProjectMembership, ProjectRole, ProjectStatus
 from .provisioning import schema_provision, snapshot_current
 from .roles import ORG_ROLE_IMPLIES, RANK, require_capability
@@ -97,17 +97,13 @@ def project_create_from_spec(
     The spec is validated first (a bad spec is a 400 and no project is created); the job is created in the new
     project's schema and sent once the project is committed. Its id is returned for the status endpoint.
     """
-    from tenant_apps.data_schemas.spec_jobs import spec_job_create, spec_job_start
-    from tenant_apps.data_schemas.specs import spec_plan_for_new_project
-
-    spec_plan_for_new_project(spec)
+    applier = project_spec_appliers.get(SPEC_APPLIER)
+    applier.validate(spec)
     project = project_create(
         user=user, organization=organization, org_role=org_role, slug=slug, name=name, description=description
     )
-    with in_schema(project.schema_name):
-        job = spec_job_create(spec=spec, allow_drop=False, created_by_id=user.pk)
-    spec_job_start(job_id=str(job.pk), schema=project.schema_name)
-    return ProjectFromSpec(project=project, spec_job_id=str(job.pk))
+    job_id = applier.start(project=project, spec=spec, user_id=user.pk)
+    return ProjectFromSpec(project=project, spec_job_id=job_id)
 
 
 @transaction.atomic
@@ -181,7 +177,7 @@ def project_delete(*, project: Project, actor_role: str, confirm: str | None) ->
         Project.objects.filter(pk=project.pk).delete()
         transaction.on_commit(lambda: routing_invalidate(hosts=hosts))
         transaction.on_commit(lambda: apikeys.cache_forget(prefixes=prefixes))
-        transaction.on_commit(lambda: project_files_delete(schema=schema_name))
+        transaction.on_commit(lambda: project_deleted_hooks_run(schema_name=schema_name))
 
 
 # --- members ----------------------------------------------------------------------------------------------------

@@ -4,7 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from shared_apps.organizations.api.views import MeView
+
 urlpatterns = [
+    # `me` lists the user's organizations: it is organizations' view (accounts sits below organizations).
+    path("api/v1/auth/me/", MeView.as_view(), name="auth-me"),
     path("api/v1/auth/", include("shared_apps.accounts.api.urls")),
     path("api/v1/organizations/", include("shared_apps.organizations.api.urls")),
     path("api/v1/projects/", include("tenants.api.urls")),

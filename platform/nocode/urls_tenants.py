@@ -3,13 +3,15 @@
 from django.urls import include, path
 
 from tenant_apps.console.site import console_site
-from tenant_apps.data_schemas.api.views_openapi import ProjectDocsView, ProjectSchemaView
+from tenant_apps.records.api.views_openapi import ProjectDocsView, ProjectSchemaView
 from tenants.api.views_tenant import ProjectRootView
 
 urlpatterns = [
     path("api/v1/", ProjectRootView.as_view(), name="project-root"),
     path("api/v1/foundation/", include("shared_apps.foundation.api.urls")),
     path("api/v1/tables/", include("tenant_apps.data_schemas.api.urls")),
+    path("api/v1/tables/<str:table>/records/", include("tenant_apps.records.api.urls")),
+    path("api/v1/tables/<str:table>/aggregate/", include("tenant_apps.records.api.urls_aggregate")),
     path("api/v1/analytics/", include("shared_apps.analytics.api.urls_tenant")),
     path("api/v1/automation/", include("tenant_apps.jobs.api.urls")),
     path("api/v1/automation/", include("tenant_apps.automation.api.urls")),

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from shared_apps.foundation import prefetch
-
-from .counters import usage_count
+from tenants.usage import usage_count
 
 USAGE_COUNTED = "usage-counted"  # set by tenants.hotpath when its pipeline counted the request
 

@@ -10,8 +10,8 @@ from django_redis import get_redis_connection
 
 from shared_apps.foundation.schemas import in_public
 from tenants.models import Project
+from tenants.usage import key_prefix
 
-from .counters import key_prefix
 from .models import UsageDay
 
 

@@ -19,6 +19,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from shared_apps.foundation.exceptions import DomainError
+from tenants.admin import project_admin_actions_add
 from tenants.models import Project
 
 from . import services
@@ -173,3 +174,6 @@ def restore_project(
         "opts": modeladmin.model._meta,
     }
     return TemplateResponse(request, "admin/backups/project_restore.html", context)
+
+
+project_admin_actions_add(backup_projects, restore_project)

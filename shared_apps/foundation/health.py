@@ -19,7 +19,7 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> None:
-    from nocode.celery import app
+    from celery import current_app as app  # nocode.celery (set current by nocode/__init__.py), not imported here
 
     timeout = settings.NOCODE["HEALTH_TIMEOUT_SECONDS"]
     with app.connection_for_write() as conn:

@@ -49,14 +49,12 @@ class ProjectTask(TenantTask):
     abstract = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from tenants.models import ProjectStatus
-
         schema = current_schema()
         tenant = connection.tenant
         if schema == settings.PUBLIC_SCHEMA_NAME or tenant is None or not hasattr(tenant, "status"):
             logger.warning("Skipping %s: not running in a project schema (schema=%s).", self.name, schema)
             return {SKIPPED: "no project"}
-        if tenant.status != ProjectStatus.READY:
+        if not tenant.is_ready:  # the tenant model's own rule (tenants.models.Project.is_ready)
             logger.warning("Skipping %s for %s: project is %s.", self.name, schema, tenant.status)
             return {SKIPPED: f"project {tenant.status}"}
         return super().__call__(*args, **kwargs)

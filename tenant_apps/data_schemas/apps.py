@@ -9,10 +9,19 @@ class DataSchemasConfig(AppConfig):
 
     def ready(self) -> None:
         from shared_apps.backups.hooks import restore_hooks
+        from tenants.hooks import SPEC_APPLIER, project_deleted_hooks, project_spec_appliers
 
         from .definitions import definitions_after_restore
         from .field_types import register_builtin_field_types
+        from .filestore import project_files_delete
+        from .spec_jobs import NewProjectSpecApplier
 
         register_builtin_field_types()
         if "data-schemas-definitions" not in restore_hooks:  # a replaced schema may hold other table shapes
             restore_hooks.register("data-schemas-definitions", definitions_after_restore)
+        if "data-schemas-files" not in project_deleted_hooks:
+            project_deleted_hooks.register(
+                "data-schemas-files", lambda *, schema_name: project_files_delete(schema=schema_name)
+            )
+        if SPEC_APPLIER not in project_spec_appliers:
+            project_spec_appliers.register(SPEC_APPLIER, NewProjectSpecApplier())

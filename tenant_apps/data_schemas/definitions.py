@@ -29,6 +29,7 @@ from shared_apps.foundation import prefetch
 from shared_apps.foundation.exceptions import NotFound
 from shared_apps.foundation.schemas import connection as schema_connection
 from shared_apps.foundation.schemas import current_schema
+from tenants.routing import DEFINITIONS_KEY_PREFIX
 
 from . import naming
 from .field_types import FieldType, OptionsContext, TableRef, field_types
@@ -222,12 +223,8 @@ _changing: set[str] = set()  # scopes changed by a transaction of this process t
 
 
 def _token_key(scope: str) -> str:
-    return f"defs:{scope}"
-
-
-def definitions_token_key(*, schema: str, tenant_id: int) -> str:
-    """The `platform` cache key of a project's definitions token (read by tenants.hotpath's pipeline)."""
-    return _token_key(f"{schema}:{tenant_id}")
+    """The token key of a `_scope()` scope (`<schema>:<tenant id>`, as tenants.routing.definitions_token_key)."""
+    return f"{DEFINITIONS_KEY_PREFIX}{scope}"
 
 
 def _scope() -> tuple[str, str]:

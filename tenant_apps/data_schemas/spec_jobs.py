@@ -6,16 +6,19 @@ with the error and changes nothing.
 """
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from shared_apps.foundation.exceptions import DomainError
-from shared_apps.foundation.schemas import current_schema
+from shared_apps.foundation.schemas import current_schema, in_schema
 from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_create, job_fail, job_start, job_succeed
 
-from .specs import spec_apply
+from .specs import spec_apply, spec_plan_for_new_project
+
+if TYPE_CHECKING:
+    from tenants.models import Project
 
 logger = logging.getLogger(__name__)
 JOB_KIND = "spec_apply"
@@ -57,3 +60,16 @@ def spec_apply_job_run(*, job_id: str) -> dict[str, Any]:
     result = {"steps": len(plan.steps), "summary": plan.summary()}
     job_succeed(job_id=job_id, result=result)
     return {"state": "succeeded", **result}
+
+
+class NewProjectSpecApplier:
+    """tenants' project-spec applier (tenants.hooks): a new project's first spec, applied as a job."""
+
+    def validate(self, spec: Any) -> None:
+        spec_plan_for_new_project(spec)
+
+    def start(self, *, project: "Project", spec: Any, user_id: int) -> str:
+        with in_schema(project.schema_name):
+            job = spec_job_create(spec=spec, allow_drop=False, created_by_id=user_id)
+        spec_job_start(job_id=str(job.pk), schema=project.schema_name)
+        return str(job.pk)

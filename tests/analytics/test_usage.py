@@ -2,9 +2,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from shared_apps.analytics.counters import usage_count
 from shared_apps.analytics.models import UsageDay
 from shared_apps.analytics.services import usage_flush
+from tenants.usage import usage_count
 
 
 def test_requests_are_counted_per_project_and_rolled_up(

@@ -2,7 +2,7 @@ from django.core.management import call_command
 
 from devstack import cli
 from shared_apps.accounts.models import User
-from shared_apps.foundation.management.commands import seed_demo
+from shared_apps.operations.management.commands import seed_demo
 from shared_apps.organizations.models import Membership, Organization
 from tenants.models import Project
 

@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_redis import get_redis_connection
 
-from shared_apps.analytics.counters import usage_key
+from tenants.usage import usage_key
 from tests.conftest import Api, project_host
 from tests.data_schemas.helpers import create_table, rows
 

@@ -78,7 +78,7 @@ def test_schema_change_by_another_process_is_seen_by_the_next_request(
 ) -> None:
     from django.core.cache import caches
 
-    from tenant_apps.data_schemas.definitions import definitions_token_key
+    from tenants.routing import definitions_token_key
 
     project = make_project(owner, slug="alpha")
     api = project_api(project, user=owner)

@@ -3,11 +3,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import RefreshToken
-
-from shared_apps.foundation.api.requests import AuthedRequest
-from shared_apps.organizations.selectors import membership_list_for_user
 
 from ..services import user_register
 from .serializers import RegisterInput, UserOutput
@@ -26,16 +22,3 @@ class RegisterView(APIView):
         refresh = RefreshToken.for_user(user)
         body = {"user": UserOutput(user).data, "access": str(refresh.access_token), "refresh": str(refresh)}
         return Response(body, status=status.HTTP_201_CREATED)
-
-
-class MeView(APIView):
-    """The signed-in user and their organization memberships."""
-
-    authentication_classes = [JWTAuthentication]
-
-    def get(self, request: AuthedRequest) -> Response:
-        memberships = [
-            {"organization": m.organization.slug, "name": m.organization.name, "role": m.role}
-            for m in membership_list_for_user(user=request.user)
-        ]
-        return Response({**UserOutput(request.user).data, "organizations": memberships})

@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 # The error shape `{"error": {"code", "message", "fields"}}` is the `Error` component of the project documents
-# (tenant_apps/data_schemas/openapi.py adds it next to the static endpoints).
+# (tenant_apps/records/openapi.py adds it next to the static endpoints).
 ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
 
 

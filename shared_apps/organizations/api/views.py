@@ -1,7 +1,9 @@
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from shared_apps.accounts.api.serializers import UserOutput
 from shared_apps.foundation.api.inputs import validated
 from shared_apps.foundation.api.requests import AuthedRequest
 
@@ -65,3 +67,16 @@ class MemberDetailView(APIView):
         organization, role = organization_get_for_user(user=request.user, slug=slug)
         services.member_remove(organization=organization, actor_role=role, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    """The signed-in user and their organization memberships."""
+
+    authentication_classes = [JWTAuthentication]
+
+    def get(self, request: AuthedRequest) -> Response:
+        memberships = [
+            {"organization": m.organization.slug, "name": m.organization.name, "role": m.role}
+            for m in membership_list_for_user(user=request.user)
+        ]
+        return Response({**UserOutput(request.user).data, "organizations": memberships})

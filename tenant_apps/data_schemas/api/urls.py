@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -8,6 +8,4 @@ urlpatterns = [
     path("<str:table>/fields/", views.FieldListView.as_view(), name="field-list"),
     path("<str:table>/fields/order/", views.FieldOrderView.as_view(), name="field-order"),
     path("<str:table>/fields/<str:field>/", views.FieldDetailView.as_view(), name="field-detail"),
-    path("<str:table>/records/", include("tenant_apps.records.api.urls")),
-    path("<str:table>/aggregate/", include("tenant_apps.records.api.urls_aggregate")),
 ]

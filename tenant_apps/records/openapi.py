@@ -22,10 +22,10 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
 
-from tenant_apps.records.filters import AUTOMATIC_DEFS, OPERATORS, field_operators
+from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
+from tenant_apps.data_schemas.search_index import search_columns
 
-from .definitions import FieldDef, SchemaDefs, TableDef
-from .search_index import search_columns
+from .filters import AUTOMATIC_DEFS, OPERATORS, field_operators
 
 CACHE_SIZE = 64
 DATA_PATH_PREFIXES = ("/api/v1/tables/{table}/records/", "/api/v1/tables/{table}/aggregate/")

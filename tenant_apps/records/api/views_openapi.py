@@ -8,9 +8,9 @@ from rest_framework.views import APIView
 
 from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
+from tenant_apps.data_schemas.definitions import schema_definitions
 from tenants.permissions import ProjectPermission
 
-from ..definitions import schema_definitions
 from ..openapi import project_document
 
 
