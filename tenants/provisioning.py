@@ -19,6 +19,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from shared_apps.foundation.ddl import ddl_block, quote, schema_create, script_execute
 from shared_apps.foundation.exceptions import Unavailable
+from shared_apps.foundation.schemas import search_path_kept
 
 from .models import TemplateSnapshot
 from .pgtools import run_pg_tool
@@ -69,7 +70,7 @@ def template_migrations_hash() -> str | None:
         if cursor.fetchone() is None:
             return None
         cursor.execute(
-            f"SELECT md5(string_agg(app || '.' || name, ',' ORDER BY app, name)) "
+            f"SELECT md5(string_agg(app || '.' || name, ',' ORDER BY app, name)) "  # noqa: S608 - schema, table and sequence names quoted by ddl.quote; no user text
             f"FROM {quote(template_schema())}.django_migrations"
         )
         row = cursor.fetchone()
@@ -82,7 +83,7 @@ def _template_is_current() -> bool:
     tenant_labels = {app.split(".")[-1] for app in settings.TENANT_APPS}
     on_disk = {key for key in loader.disk_migrations if key[0] in tenant_labels}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT app, name FROM {quote(template_schema())}.django_migrations")
+        cursor.execute(f"SELECT app, name FROM {quote(template_schema())}.django_migrations")  # noqa: S608 - schema, table and sequence names quoted by ddl.quote; no user text
         applied = {(app, name) for app, name in cursor.fetchall()}
     return on_disk <= applied
 
@@ -137,16 +138,16 @@ def _seed_statements() -> str:
         )
         tables = [row[0] for row in cursor.fetchall()]
         for table in tables:
-            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {tpl}.{quote(table)})")
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {tpl}.{quote(table)})")  # noqa: S608 - schema, table and sequence names quoted by ddl.quote; no user text
             if cursor.fetchone()[0]:
                 parts.append(
-                    f"INSERT INTO {PLACEHOLDER}.{quote(table)} OVERRIDING SYSTEM VALUE "
+                    f"INSERT INTO {PLACEHOLDER}.{quote(table)} OVERRIDING SYSTEM VALUE "  # noqa: S608 - schema, table and sequence names quoted by ddl.quote; no user text
                     f"SELECT * FROM {tpl}.{quote(table)};"
                 )
         cursor.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = %s ORDER BY 1", [template_schema()])
         for (sequence,) in cursor.fetchall():
             literal = f"{PLACEHOLDER}.{quote(sequence)}"
-            parts.append(f"SELECT setval('{literal}', last_value, is_called) FROM {tpl}.{quote(sequence)};")
+            parts.append(f"SELECT setval('{literal}', last_value, is_called) FROM {tpl}.{quote(sequence)};")  # noqa: S608 - schema, table and sequence names quoted by ddl.quote; no user text
     return "\n".join(parts)
 
 
@@ -188,10 +189,6 @@ def snapshot_current() -> Snapshot:
 
 def schema_provision(*, schema_name: str, snapshot: Snapshot) -> None:
     """Create `schema_name` as an exact copy of the template. Must run inside the caller's transaction."""
-    with ddl_block() as cursor:
-        cursor.execute("SELECT current_setting('search_path')")
-        search_path = cursor.fetchone()[0]
+    with ddl_block() as cursor, search_path_kept():  # the dump empties search_path (SET LOCAL)
         schema_create(cursor=cursor, schema_name=schema_name)
         script_execute(cursor=cursor, script=snapshot.for_schema(schema_name))
-        # The dump empties search_path (SET LOCAL); restore it for the rest of the caller's transaction.
-        cursor.execute("SELECT set_config('search_path', %s, true)", [search_path])

@@ -19,21 +19,12 @@ from typing import Any
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
-from shared_apps.foundation.ddl import ddl_block
+from shared_apps.foundation.ddl import ddl_block, qualified, quote
 from shared_apps.foundation.exceptions import Conflict, NotFound
 from shared_apps.foundation.schemas import search_path_local
 
 # Order of constraint kinds in the post-data section: keys before the foreign keys that need them.
 _CONSTRAINT_ORDER = {"p": 0, "u": 1, "x": 2, "c": 3, "f": 4}
-
-
-def ident(name: str) -> str:
-    """Always-quoted SQL identifier (any catalog name, embedded quotes doubled)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def qualified(schema_name: str, name: str) -> str:
-    return f"{ident(schema_name)}.{ident(name)}"
 
 
 @dataclass(frozen=True)
@@ -266,7 +257,7 @@ class _Reader:
                 identity[(table_oid, int(attnum))] = (seq_oid, str(attidentity))
             else:
                 owned_by.append(
-                    f"ALTER SEQUENCE {by_oid[seq_oid].quoted} OWNED BY {by_oid[table_oid].quoted}.{ident(str(attname))}"
+                    f"ALTER SEQUENCE {by_oid[seq_oid].quoted} OWNED BY {by_oid[table_oid].quoted}.{quote(str(attname))}"
                 )
         return identity, sorted(owned_by)
 
@@ -380,7 +371,7 @@ class _Reader:
                 statements.append(f"COMMENT ON {noun} {relation.quoted} IS {literal}")
             else:
                 column = next(c for c in relation.columns if c.attnum == subid)
-                statements.append(f"COMMENT ON COLUMN {relation.quoted}.{ident(column.name)} IS {literal}")
+                statements.append(f"COMMENT ON COLUMN {relation.quoted}.{quote(column.name)} IS {literal}")
         return statements
 
     # --- statements -------------------------------------------------------------------------------------------
@@ -428,7 +419,7 @@ def sequence_positions(*, schema_name: str, sequences: tuple[str, ...]) -> list[
     if not sequences:
         return []
     union = " UNION ALL ".join(
-        f"SELECT {index}, last_value, is_called FROM {qualified(schema_name, name)}"
+        f"SELECT {index}, last_value, is_called FROM {qualified(schema_name, name)}"  # noqa: S608 - catalog names quoted by ddl.quote/qualified; values are parameters
         for index, name in enumerate(sequences)
     )
     with connection.cursor() as cursor:

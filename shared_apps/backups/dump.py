@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shared_apps.foundation.ddl import qualified, quote
 from shared_apps.foundation.schemas import in_public
 from tenants.models import Domain, Project, ProjectMembership
 
@@ -30,7 +31,7 @@ from .archive import (
     TableEntry,
     code_version,
 )
-from .catalog import TableInfo, ident, qualified, schema_definition, sequence_positions
+from .catalog import TableInfo, schema_definition, sequence_positions
 from .media import media_files
 from .progress import Progress, no_progress
 
@@ -53,7 +54,7 @@ def _table_file(index: int, name: str) -> str:
 
 
 def _copy_out(archive: ArchiveWriter, schema_name: str, table: TableInfo, file: str, on_rows: Any) -> TableEntry:
-    columns = ", ".join(ident(column) for column in table.copy_columns)
+    columns = ", ".join(quote(column) for column in table.copy_columns)
     sql = f"COPY {qualified(schema_name, table.name)} ({columns}) TO STDOUT"
     rows = 0
     with connection.cursor() as cursor, archive.member(file) as writer, cursor.copy(sql) as copy:
@@ -82,7 +83,7 @@ def _applied_migrations(schema_name: str, table_names: set[str]) -> list[str]:
     if "django_migrations" not in table_names:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT app || '.' || name FROM {qualified(schema_name, 'django_migrations')} ORDER BY 1")
+        cursor.execute(f"SELECT app || '.' || name FROM {qualified(schema_name, 'django_migrations')} ORDER BY 1")  # noqa: S608 - catalog names quoted by ddl.quote/qualified; values are parameters
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -9,7 +9,7 @@ It becomes unnecessary if filestore stores schema-relative paths.
 
 from django.db import connection
 
-from .catalog import ident, qualified
+from shared_apps.foundation.ddl import qualified, quote
 
 FIELD_TABLE = "data_schemas_field"
 TABLE_TABLE = "data_schemas_table"
@@ -26,16 +26,16 @@ def file_paths_rebase(*, schema_name: str, source_schema: str) -> int:
         if not cursor.fetchone()[0]:
             return 0
         cursor.execute(
-            f"SELECT t.name, f.name FROM {qualified(schema_name, FIELD_TABLE)} f "
+            f"SELECT t.name, f.name FROM {qualified(schema_name, FIELD_TABLE)} f "  # noqa: S608 - catalog names quoted by ddl.quote/qualified; values are parameters
             f"JOIN {qualified(schema_name, TABLE_TABLE)} t ON t.id = f.table_id WHERE f.type = 'file' ORDER BY 1, 2"
         )
         columns = cursor.fetchall()
         old_prefix, new_prefix = f"{source_schema}/", f"{schema_name}/"
         changed = 0
         for table, column in columns:
-            target = ident(column)
+            target = quote(column)
             cursor.execute(
-                f"UPDATE {qualified(schema_name, PHYSICAL_PREFIX + table)} "
+                f"UPDATE {qualified(schema_name, PHYSICAL_PREFIX + table)} "  # noqa: S608 - catalog names quoted by ddl.quote/qualified; values are parameters
                 f"SET {target} = jsonb_set({target}, '{{path}}', to_jsonb(%s || substr({target} ->> 'path', %s))) "
                 f"WHERE jsonb_typeof({target}) = 'object' AND left({target} ->> 'path', %s) = %s",
                 [new_prefix, len(old_prefix) + 1, len(old_prefix), old_prefix],

@@ -18,7 +18,15 @@ from django.db import connection, transaction
 
 from shared_apps.accounts.models import User
 from shared_apps.backups.hooks import restore_hooks_run
-from shared_apps.foundation.ddl import ddl_block, schema_create, schema_drop, schema_rename, script_execute
+from shared_apps.foundation.ddl import (
+    ddl_block,
+    qualified,
+    quote,
+    schema_create,
+    schema_drop,
+    schema_rename,
+    script_execute,
+)
 from shared_apps.foundation.exceptions import Conflict, NotFound, ValidationFailed
 from shared_apps.foundation.schemas import in_public, search_path_local
 from shared_apps.organizations.models import Organization
@@ -28,7 +36,6 @@ from tenants.routing import project_hosts, routing_invalidate
 from tenants.services import schema_name_for, slug_validate
 
 from .archive import ArchiveReader, Manifest
-from .catalog import ident, qualified
 from .fixups import file_paths_rebase
 from .media import MediaSwap, media_stage
 from .progress import Progress, no_progress
@@ -57,7 +64,7 @@ def _statements(raw: object, section: str) -> list[str]:
 
 def _template_migrations() -> set[str]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT app || '.' || name FROM {ident(template_schema())}.django_migrations")
+        cursor.execute(f"SELECT app || '.' || name FROM {quote(template_schema())}.django_migrations")  # noqa: S608 - catalog names quoted by ddl.quote/qualified; values are parameters
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -91,7 +98,7 @@ def _schema_load(reader: ArchiveReader, schema_name: str, progress: Progress) ->
                 script_execute(cursor=cursor, script=statement)
             for index, table in enumerate(manifest.tables, start=1):
                 progress(f"table {index}/{len(manifest.tables)} {table.name}", done, total)
-                columns = ", ".join(ident(column) for column in table.columns)
+                columns = ", ".join(quote(column) for column in table.columns)
                 sql = f"COPY {qualified(schema_name, table.name)} ({columns}) FROM STDIN"
                 with cursor.copy(sql) as copy:
                     for chunk in reader.chunks(table.file, table.sha256):
@@ -132,12 +139,12 @@ def _verify(schema_name: str, manifest: Manifest) -> None:
         expected = {t.name for t in manifest.tables}
         problems = [f"tables differ: {sorted(tables ^ expected)[:5]}"] if tables != expected else []
         for table in manifest.tables:
-            cursor.execute(f"SELECT count(*) FROM {qualified(schema_name, table.name)}")
+            cursor.execute(f"SELECT count(*) FROM {qualified(schema_name, table.name)}")  # noqa: S608 - catalog names quoted by ddl.quote/qualified; values are parameters
             count = cursor.fetchone()[0]
             if count != table.rows:
                 problems.append(f"{table.name}: {count} rows, expected {table.rows}")
         for sequence in manifest.sequences:
-            cursor.execute(f"SELECT last_value, is_called FROM {qualified(schema_name, sequence.name)}")
+            cursor.execute(f"SELECT last_value, is_called FROM {qualified(schema_name, sequence.name)}")  # noqa: S608 - catalog names quoted by ddl.quote/qualified; values are parameters
             if tuple(cursor.fetchone()) != (sequence.last_value, sequence.is_called):
                 problems.append(f"sequence {sequence.name} position differs")
     if problems:

@@ -21,8 +21,13 @@ SCHEMA_NAME_MAX = 63
 
 
 def quote(identifier: str) -> str:
-    """Quote an identifier that was already validated by its owner (slug rules)."""
-    return connection.ops.quote_name(identifier)
+    """The one identifier-quoting helper: always quoted, embedded double quotes doubled (any catalog name)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def qualified(schema_name: str, name: str) -> str:
+    """`"schema"."name"`, both quoted."""
+    return f"{quote(schema_name)}.{quote(name)}"
 
 
 @contextmanager
@@ -165,7 +170,7 @@ def column_type_change(
 
 def column_fill(*, cursor: CursorWrapper, table: str, column: str, value: Any) -> int:
     """Set `column` to `value` (a parameter) on every row where it is NULL; returns the number of rows."""
-    cursor.execute(f"UPDATE {ident(table)} SET {ident(column)} = %s WHERE {ident(column)} IS NULL", [value])
+    cursor.execute(f"UPDATE {ident(table)} SET {ident(column)} = %s WHERE {ident(column)} IS NULL", [value])  # noqa: S608 - identifiers checked by ident(), SQL fragments from the type registry, values are parameters
     return int(cursor.rowcount)
 
 
@@ -260,22 +265,23 @@ def column_conversion_failures(
     """
     col = ident(column)
     failing = f"{col} IS NOT NULL AND ({converted_sql}) IS NULL"
-    cursor.execute(f"SELECT count(*), count(*) FILTER (WHERE {failing}) FROM {ident(table)}", list(params))
+    cursor.execute(f"SELECT count(*), count(*) FILTER (WHERE {failing}) FROM {ident(table)}", list(params))  # noqa: S608 - identifiers checked by ident(), SQL fragments from the type registry, values are parameters
     rows, failures = cursor.fetchone()
     examples: list[tuple[int, str | None]] = []
     if failures:
         cursor.execute(
-            f"SELECT id, {shown_sql} FROM {ident(table)} WHERE {failing} ORDER BY id LIMIT %s", [*params, limit]
+            f"SELECT id, {shown_sql} FROM {ident(table)} WHERE {failing} ORDER BY id LIMIT %s",  # noqa: S608 - as above
+            [*params, limit],
         )
         examples = [(int(row[0]), row[1]) for row in cursor.fetchall()]
     return int(rows), int(failures), examples
 
 
 def column_null_count(*, cursor: CursorWrapper, table: str, column: str) -> int:
-    cursor.execute(f"SELECT count(*) FROM {ident(table)} WHERE {ident(column)} IS NULL")
+    cursor.execute(f"SELECT count(*) FROM {ident(table)} WHERE {ident(column)} IS NULL")  # noqa: S608 - identifiers checked by ident(), SQL fragments from the type registry, values are parameters
     return int(cursor.fetchone()[0])
 
 
 def table_has_rows(*, cursor: CursorWrapper, table: str) -> bool:
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {ident(table)})")
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {ident(table)})")  # noqa: S608 - identifiers checked by ident(), SQL fragments from the type registry, values are parameters
     return bool(cursor.fetchone()[0])

@@ -11,11 +11,9 @@ from typing import Any
 from django.db import connection as _connection
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from .ddl import quote
+
 connection: Any = _connection  # django-tenants' DatabaseWrapper (schema_name, tenant, set_tenant, ...)
-
-
-def _quote_path_entry(schema_name: str) -> str:
-    return '"' + schema_name.replace('"', '""') + '"'
 
 
 def current_schema() -> str:
@@ -49,19 +47,28 @@ def in_public() -> Iterator[None]:
 
 
 @contextmanager
+def search_path_kept() -> Iterator[None]:
+    """Inside the caller's transaction, restore the current search_path after the block (which may change it, as a
+    replayed `pg_dump` script does with `SET LOCAL`). On an exception the caller's transaction or savepoint rolls
+    back, which reverts the setting too."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("search_path_kept needs a transaction.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('search_path')")
+        previous = cursor.fetchone()[0]
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('search_path', %s, true)", [previous])
+
+
+@contextmanager
 def search_path_local(schema_name: str) -> Iterator[None]:
     """Inside the caller's transaction, resolve unqualified names in `schema_name` alone (not public).
 
     For catalog work on one schema (backup DDL extraction and replay): PostgreSQL's deparsers then print that
-    schema's names unqualified. The previous search_path is restored on exit; on an exception the caller's
-    transaction or savepoint rolls back, which reverts the setting too.
+    schema's names unqualified. The previous search_path is restored on exit (see `search_path_kept`).
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("search_path_local needs a transaction.")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('search_path')")
-        previous = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('search_path', %s, true)", [_quote_path_entry(schema_name)])
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('search_path', %s, true)", [previous])
+    with search_path_kept():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('search_path', %s, true)", [quote(schema_name)])
+        yield
