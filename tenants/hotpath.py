@@ -1,9 +1,9 @@
 """The one Redis round trip of a request to a project host.
 
-Profiling the records API showed six Redis round trips per request, each from its own component: the route, the
-project's rate-limit counter, the API key record, the key's rate-limit counter, the definitions token and the usage
-counter — a third of a warm `GET records/{id}/`. `request_prefetch` sends them as one pipeline right after routing
-and leaves the answers in `shared_apps.foundation.prefetch`, where each component looks first:
+The route, the project's rate-limit counter, the API key record, the key's rate-limit counter, the definitions token
+and the usage counter would each be a Redis round trip of its own (why this matters: docs/benchmarks.md, session 2).
+`request_prefetch` sends them as one pipeline right after routing and leaves the answers in
+`shared_apps.foundation.prefetch`, where each component looks first:
 
 - route: the process-local route (tenants.routing) is checked against its Redis entry; a difference means it was
   invalidated, and the routing middleware routes the request again;

@@ -1,10 +1,11 @@
 """The definition of ONE schema, read from the catalog at a cost independent of how many schemas exist.
 
-`pg_dump -n` reads the whole catalog (4.3 s and 570 MB at 10,000 schemas). Here the schema's objects are found
-through pg_depend's index on the namespace (every table, sequence, type, function, ... of a schema records a
-dependency on it), and everything else by indexed per-relation lookups (`= ANY(oids)`). The DDL text comes from
-PostgreSQL's own deparsers (format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef) evaluated with the
-search_path set to that schema alone, so its names print unqualified and the statements replay into any schema.
+`pg_dump -n` reads the whole catalog, at a cost that grows with every schema (docs/benchmarks.md). Here the
+schema's objects are found through pg_depend's index on the namespace (every table, sequence, type, function, ...
+of a schema records a dependency on it), and everything else by indexed per-relation lookups (`= ANY(oids)`). The
+DDL text comes from PostgreSQL's own deparsers (format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef)
+evaluated with the search_path set to that schema alone, so its names print unqualified and the statements replay
+into any schema.
 
 Supported: tables (columns, types, collations, defaults, identity, stored generated columns, NOT NULL, reloptions,
 UNLOGGED, row level security flags), their constraints (primary key, unique, check, foreign key, exclusion) and

@@ -1,8 +1,7 @@
 """The hot read paths of the records API, with their SQL compiled once and reused.
 
-Profiling `GET records/{id}/` and `GET records/?...` showed that about a fifth of a request went into building and
-compiling the ORM query (expression copies, joins setup, `as_sql`) although every request of a given shape produces
-the same SQL. So:
+Building and compiling the ORM query (expression copies, joins setup, `as_sql`) is a large share of a hot request
+(docs/benchmarks.md) although every request of a given shape produces the same SQL. So:
 
 - `record_get_fast`: the statement "every field of record %s" is compiled once per table version (`TableDef`) and
   then executed with the id as its only parameter.

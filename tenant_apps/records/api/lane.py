@@ -1,9 +1,8 @@
 """The records lane: the hottest records requests answered without Django's request machinery.
 
-Profiling `GET records/{id}/` under gunicorn showed ~0.35 ms of work that matters (the request's one Redis
-pipeline, one SELECT, JSON) inside ~1.25 ms of Python: the rest was Django's handler, thirteen middlewares, URL
-resolving and DRF's dispatch, which do nothing for these requests but cost two thirds of the time. The lane, a WSGI
-wrapper around Django's application, answers these requests itself:
+Django's handler, its middlewares, URL resolving and DRF's dispatch do nothing for the hottest records requests but
+cost most of their time (measured: docs/benchmarks.md, session 2; the decision: docs/decisions/0002-records-lane.md).
+The lane, a WSGI wrapper around Django's application, answers these requests itself:
 
 - `GET  /api/v1/tables/{table}/records/` (any query string: the view's own parser, cache and answers),
 - `GET  /api/v1/tables/{table}/records/{id}/` (no query string),
