@@ -6,6 +6,7 @@ from django import forms
 
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs
 from tenant_apps.data_schemas.field_types import field_types
+from tenant_apps.data_schemas.field_types.forms import OptionalJSONField
 from tenant_apps.data_schemas.services import FieldSpec
 
 JSON_HELP = 'JSON, e.g. {"choices": ["a", "b"]} for selects, {"target": "customers"} for links; empty for none.'
@@ -13,13 +14,6 @@ JSON_HELP = 'JSON, e.g. {"choices": ["a", "b"]} for selects, {"target": "custome
 
 def _json_widget() -> forms.Textarea:
     return forms.Textarea(attrs={"rows": 2, "cols": 60})
-
-
-class OptionalJSONField(forms.JSONField):
-    """JSON input where "no value" is an empty box (not the text `null`)."""
-
-    def prepare_value(self, value: Any) -> Any:
-        return "" if value is None else super().prepare_value(value)
 
 
 class TableForm(forms.Form):

@@ -16,7 +16,6 @@ from shared_apps.foundation import ddl
 from .definitions import FieldDef
 from .field_types import NotConvertible
 
-UNCONVERTIBLE_TYPES = frozenset({"link", "file"})
 EXAMPLES = 5
 
 
@@ -35,7 +34,7 @@ def conversion_needed(old: FieldDef, new: FieldDef) -> bool:
 
 
 def _expression(old: FieldDef, new: FieldDef) -> tuple[str, list[Any]]:
-    if old.type in UNCONVERTIBLE_TYPES or new.type in UNCONVERTIBLE_TYPES:
+    if not (old.field_type.convertible and new.field_type.convertible):
         raise NotConvertible(f"A {old.type} field cannot change to {new.type} (nor change its link options).")
     return new.field_type.from_sql(ddl.ident(old.name), old, new)
 

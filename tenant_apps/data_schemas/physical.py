@@ -25,11 +25,11 @@ def automatic_columns(table_id: int) -> list[ddl.Column]:
 
 
 def _is_many_to_one(field: FieldDef) -> bool:
-    return field.type == "link" and not field.options["multiple"]
+    return field.field_type.links_records and not field.options["multiple"]
 
 
 def _is_many_to_many(field: FieldDef) -> bool:
-    return field.type == "link" and bool(field.options["multiple"])
+    return field.field_type.links_records and bool(field.options["multiple"])
 
 
 def field_column(table_id: int, field: FieldDef, physical_of: PhysicalOf, *, not_null: bool) -> ddl.Column:

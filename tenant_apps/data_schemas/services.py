@@ -162,7 +162,7 @@ def _field_clean(
 
 
 def _kind(field: FieldDef) -> str:
-    if field.type == "link":
+    if field.field_type.links_records:
         return "Many-to-many link" if field.options.get("multiple") else "Link"
     return field.type.replace("_", " ").capitalize()
 
@@ -289,7 +289,7 @@ def table_delete(*, table_name: str, confirm: str | None) -> None:
                 fields={"links": sorted(inbound)},
             )
         for field in _fields_of(table):
-            if field.type == "link" and field.options["multiple"]:
+            if field.field_type.links_records and field.options["multiple"]:
                 physical.field_drop(
                     cursor=cursor, physical=naming.physical_table(table.name), table_id=table.pk, field=field
                 )
@@ -319,7 +319,7 @@ def _field_add(*, cursor: Any, table: Table, spec: FieldSpec, position: int, pre
     )
     field = replace(draft, id=row.pk)
     table_physical = naming.physical_table(table.name)
-    if field.type == "link" and field.options["target_table_id"] != table.pk:
+    if field.field_type.links_records and field.options["target_table_id"] != table.pk:
         # Hold the target's definition (a concurrent delete of the target waits for this change, then sees the link).
         cursor.execute("SELECT 1 FROM data_schemas_table WHERE id = %s FOR SHARE", [field.options["target_table_id"]])
     fill = None
@@ -445,7 +445,7 @@ def field_update(
         table_physical = naming.physical_table(table.name)
         if new.name != old.name and Field.objects.filter(table=table, name=new.name).exists():
             raise Conflict(f"Field '{new.name}' already exists.", code="FIELD_EXISTS", fields={"name": ["Taken."]})
-        if old.type == "link" and old.options != new.options:
+        if old.field_type.links_records and old.options != new.options:
             raise ValidationFailed(
                 "A link's target and multiplicity cannot change.",
                 code="NOT_CONVERTIBLE",
@@ -553,7 +553,7 @@ def field_delete(*, table_name: str, field_name: str, confirm: str | None) -> No
         if search_index.searchable(field):  # dropping the column dropped the index; rebuild it without the field
             _search_index_refresh(cursor=cursor, table=table)
         _touch(table)
-        if field.type == "file":
+        if field.field_type.stores_files:
             schema, table_id = current_schema(), table.pk
             transaction.on_commit(
                 lambda: filestore.field_files_delete(schema=schema, table_id=table_id, field_id=field.id)

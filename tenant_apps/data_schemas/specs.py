@@ -276,7 +276,7 @@ def _current_definition(table_field: FieldDef, context: OptionsContext) -> dict[
 
 
 def _is_link(definition: Mapping[str, Any]) -> bool:
-    return definition["type"] == "link"
+    return definition["type"] in field_types and field_types.get(definition["type"]).links_records
 
 
 def spec_plan(spec: Any, *, defs: SchemaDefs | None = None) -> Plan:
@@ -334,7 +334,7 @@ def spec_plan(spec: Any, *, defs: SchemaDefs | None = None) -> Plan:
         for table_field in dropped.fields:
             target = defs.tables_by_id.get(table_field.options.get("target_table_id", 0))
             if (
-                table_field.type == "link"
+                table_field.field_type.links_records
                 and target is not None
                 and target.name in dropped_names
                 and target.name != dropped.name
@@ -382,7 +382,7 @@ def _plan_fields(
         changes = {key: wanted_field.definition[key] for key in FIELD_KEYS if now[key] != wanted_field.definition[key]}
         if not changes:
             continue
-        link_involved = now["type"] == "link" or wanted_field.definition["type"] == "link"
+        link_involved = _is_link(now) or _is_link(wanted_field.definition)
         if link_involved and ("type" in changes or "options" in changes):
             errors.add(
                 f"spec.tables.{t_index}.fields.{f_index}",

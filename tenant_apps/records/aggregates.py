@@ -95,7 +95,7 @@ def _metric(table: TableDef, raw: Any, path: str, errors: dict[str, list[str]]) 
             errors[f"{path}.field"] = [f"Unknown field {name!r}."]
             return None
         accepted = ACCEPTS[fn]
-        usable = field.has_column and field.type != "file" and (accepted is None or field.type in accepted)
+        usable = field.has_column and not field.field_type.stores_files and (accepted is None or field.type in accepted)
         if not usable:
             errors[f"{path}.field"] = [f"'{fn}' does not apply to {field.type} field '{field.name}'."]
             return None

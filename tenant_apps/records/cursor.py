@@ -21,8 +21,6 @@ from tenant_apps.data_schemas.field_types import FieldValueError
 
 from .params import SortKey
 
-TEXT_TYPES = frozenset({"text", "long_text", "email", "url", "single_select"})
-
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
@@ -60,11 +58,7 @@ def _value(table: TableDef, name: str, raw: Any) -> Any:
     field = table.field(name)
     if field is None:
         raise _invalid("The cursor names an unknown field.")
-    if field.type in TEXT_TYPES:
-        if not isinstance(raw, str):
-            raise _invalid("Malformed cursor.")
-        return raw
-    return field.field_type.to_python(raw, field)
+    return field.field_type.cursor_value(raw, field)
 
 
 def cursor_decode(table: TableDef, sort: list[SortKey], cursor: str) -> list[Any]:

@@ -225,7 +225,7 @@ def _is_null(table: TableDef, field_def: FieldDef, wanted: bool) -> Q:
     if _is_many_to_many(field_def):
         linked = Q(id__in=table.join_model(field_def)._default_manager.values("source_id"))
         return ~linked if wanted else linked
-    if field_def.type == "multi_select":  # no selection: NULL or an empty list
+    if field_def.field_type.empty_is_null:  # e.g. a multi-select with no choice: NULL or an empty list
         empty = Q(**{f"{name}__isnull": True}) | Q(**{name: []})
         return empty if wanted else ~empty
     return Q(**{f"{name}__isnull": wanted})

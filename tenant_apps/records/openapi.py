@@ -63,14 +63,16 @@ def _static_document() -> dict[str, Any]:
 
 def _property(field: FieldDef, defs: SchemaDefs) -> dict[str, Any]:
     schema = dict(field.field_type.json_schema(field))
-    if field.type == "link":
+    if field.field_type.links_records:
         target = defs.tables_by_id.get(field.options["target_table_id"])
         target_name = target.name if target else "?"
         many = field.options["multiple"]
         schema["description"] = f"{'Ids of records' if many else 'Id of a record'} of table '{target_name}'."
-    if field.type == "json":
-        schema["description"] = "Any JSON value."
-    if not field.required and field.type != "file" and not (field.type == "link" and field.options["multiple"]):
+    if (
+        not field.required
+        and not field.field_type.stores_files
+        and not (field.field_type.links_records and field.options["multiple"])
+    ):
         schema["nullable"] = True
     if field.default is not None:
         schema["default"] = field.default
@@ -169,7 +171,7 @@ def _filter_description(table: TableDef) -> str:
 
 def _list_parameters(table: TableDef) -> list[dict[str, Any]]:
     sortable = ["id", *(f.name for f in table.fields if f.field_type.sortable(f.options)), "created_at", "updated_at"]
-    links = [f.name for f in table.fields if f.type == "link"]
+    links = [f.name for f in table.fields if f.field_type.links_records]
     params = [
         _query("filter", _filter_description(table)),
         _query("sort", f"Comma-separated keys, `-` for descending. Sortable: {', '.join(sortable)}."),
@@ -317,7 +319,7 @@ def table_paths(table: TableDef) -> dict[str, Any]:
             },
         },
     }
-    files = [f.name for f in table.fields if f.type == "file"]
+    files = [f.name for f in table.fields if f.field_type.stores_files]
     if files:
         paths[f"{base}/records/{{record_id}}/files/{{field}}/"] = {
             "parameters": [

@@ -75,7 +75,7 @@ def expand_parse(table: TableDef, raw: str | None) -> list[str]:
         field = table.field(name)
         if field is None:
             errors.append(f"Unknown field '{name}'.")
-        elif field.type != "link":
+        elif not field.field_type.links_records:
             errors.append(f"'{name}' is not a link field.")
     if errors:
         raise ValidationFailed("Invalid expand.", code="UNKNOWN_FIELD", fields={"expand": errors})

@@ -177,7 +177,7 @@ def _cleared_files(table: TableDef, rows: Sequence[CleanRow]) -> list[str]:
     """Stored paths of files that these rows clear (a file field set to null on an existing record)."""
     paths: list[str] = []
     for field in table.fields:
-        if field.type != "file":
+        if not field.field_type.stores_files:
             continue
         ids = [row.record_id for row in rows if row.record_id and field.name in row.values]
         if ids:
@@ -318,7 +318,7 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
 
 
 def _file_paths(table: TableDef, ids: Sequence[int]) -> list[str]:
-    file_fields = [f.name for f in table.fields if f.type == "file"]
+    file_fields = [f.name for f in table.fields if f.field_type.stores_files]
     if not file_fields:
         return []
     paths = []
@@ -370,7 +370,7 @@ def records_delete(*, table: TableDef, ids: Any) -> int:
 
 def _file_field(table: TableDef, name: str) -> FieldDef:
     field = table.field(name)
-    if field is None or field.type != "file":
+    if field is None or not field.field_type.stores_files:
         raise NotFound(f"No file field '{name}' in '{table.name}'.", code="FIELD_NOT_FOUND")
     return field
 

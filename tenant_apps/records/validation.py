@@ -128,7 +128,7 @@ def _fill_missing(
 
 def _links_check(defs: SchemaDefs, table: TableDef, rows: list[CleanRow], errors: Errors) -> None:
     for field_def in table.fields:
-        if field_def.type != "link":
+        if not field_def.field_type.links_records:
             continue
         wanted: set[int] = set()
         for row in rows:

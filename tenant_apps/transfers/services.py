@@ -101,7 +101,7 @@ def _mode_check(mode: Any) -> str:
 
 
 def _writable(field: FieldDef) -> bool:
-    return field.field_type.writable and field.type != "file"
+    return field.field_type.writable and not field.field_type.stores_files
 
 
 def mapping_resolve(*, table: TableDef, columns: list[str], mapping: Any) -> dict[str, FieldDef]:

@@ -80,7 +80,7 @@ def _rows(table: TableDef, page: RecordPage, columns: list[Column]) -> list[dict
             field = table.field(column.name)
             value = record.get(column.name)
             url = ""
-            if field is not None and field.type == "file" and value:
+            if field is not None and field.field_type.stores_files and value:
                 url = reverse(
                     "console:record_file", kwargs={"table": table.name, "record_id": record["id"], "field": field.name}
                 )

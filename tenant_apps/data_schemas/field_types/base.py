@@ -2,15 +2,18 @@
 
 A type owns: its options (validated/normalised), the physical SQL type, the Django model field of the run-time
 model, value validation/coercion (`to_python`, raising `FieldValueError` with a message for the client), the JSON
-output, the SQL used when a field changes type, the JSON schema (OpenAPI) and the filter operators it supports.
+output, the SQL used when a field changes type, the JSON schema (OpenAPI), the filter operators it supports, and
+its input and display in the console. Code elsewhere asks the type (`field.field_type....`), never `field.type`.
 """
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django import forms
 from django.db import models
 
 if TYPE_CHECKING:
@@ -71,6 +74,14 @@ class FieldType:
     filter_operators: ClassVar[frozenset[str]] = frozenset()
     # True when `to_json` must run on every value read (most values go to the renderer as they are).
     converts_output: ClassVar[bool] = False
+    # Values are uploaded files (stored outside the database, removed with the field or the record).
+    stores_files: ClassVar[bool] = False
+    # Values are ids of records of another table (options `target_table_id`, `multiple`).
+    links_records: ClassVar[bool] = False
+    # `is_null` also matches an empty value (a multi-select with no choice).
+    empty_is_null: ClassVar[bool] = False
+    # Link and file values cannot change type (their storage is not a plain column value).
+    convertible: ClassVar[bool] = True
     # The pg_temp.nocode_try_* helper (shared_apps/foundation/ddl.py) that converts text into this type, NULL when a
     # value does not convert; None: `from_sql` refuses or is overridden.
     try_function: ClassVar[str | None] = None
@@ -122,6 +133,13 @@ class FieldType:
 
         Like `to_python` but without write-only rules (constraints are not applied to filters)."""
         return self.to_python(value, field)
+
+    def cursor_value(self, raw: Any, field: "FieldDef") -> Any:
+        """A sort value read back from a pagination cursor; FieldValueError when it cannot be one.
+
+        Like `to_python`, but a value that was stored may no longer pass today's write rules (e.g. a choice since
+        removed), so text-like types take any string."""
+        return self.to_python(raw, field)
 
     def query_value(self, raw: str) -> Any:
         """The JSON value meant by a query-string operand (`?qty__gt=5`): strings stay strings by default."""
@@ -206,6 +224,42 @@ class FieldType:
         if self.try_function is None:
             raise NotConvertible(f"Cannot convert {source.type} to {self.name}.")
         return f"pg_temp.{self.try_function}({source.field_type.text_sql(column_sql)})", []
+
+    # --- the console ----------------------------------------------------------------------------------------------
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        """The console's input for a value (`common`: label, help_text, required)."""
+        return forms.CharField(**common)
+
+    def form_help(self, field: "FieldDef", *, table_name: Callable[[int], str | None]) -> str:
+        """What the input takes, in a few words (`table_name` resolves a table id)."""
+        return self.name
+
+    def form_initial(self, value: Any) -> Any:
+        """A stored, non-null value (as the records selectors return it) in the input's format."""
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        return value
+
+    def form_value(self, value: Any) -> Any:
+        """A cleaned input as the JSON value the records services take: None for an empty input."""
+        return None if value == "" or value == [] else value
+
+    def display_text(self, value: Any) -> str:
+        """A non-null stored value as the console's records table shows it."""
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, list) and all(not isinstance(item, (dict, list)) for item in value):
+            return ", ".join(str(item) for item in value)
+        if isinstance(value, (dict, list)):
+            return json.dumps(value, ensure_ascii=False, default=str)
+        return str(value)
 
 
 def json_value(value: Any) -> Any:

@@ -8,6 +8,7 @@ same URL, so access follows the project's permissions. JSON writes accept only `
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.db import models
 
 from .base import FieldType, FieldValueError
@@ -22,6 +23,8 @@ def file_url(*, table_name: str, record_id: int, field_name: str) -> str:
 
 class FileType(FieldType):
     name = "file"
+    stores_files = True
+    convertible = False
     sortable_type = False
     unique_type = False
     supports_default = False
@@ -62,3 +65,12 @@ class FileType(FieldType):
             "uploaded_at": value.get("uploaded_at"),
             "url": file_url(table_name=table_name, record_id=record_id, field_name=field.name),
         }
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.FileField(**common)
+
+    def form_initial(self, value: Any) -> Any:
+        return None  # a file input cannot show a value; the form shows the current file in its help text
+
+    def display_text(self, value: Any) -> str:
+        return str(value.get("name") or "file") if isinstance(value, dict) else ""

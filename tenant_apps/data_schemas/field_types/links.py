@@ -7,12 +7,14 @@ a rename of the target keeps the link. Many-to-one (`multiple: false`): a `bigin
 A link never changes type, nor target.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.db import models
 
 from .base import EQUALITY, SET_OPERATORS, FieldType, FieldValueError, OptionsContext, OptionsError
+from .forms import LinkIdsField
 
 if TYPE_CHECKING:
     from ..definitions import FieldDef
@@ -26,6 +28,8 @@ def _record_id(value: Any) -> int:
 
 class LinkType(FieldType):
     name = "link"
+    links_records = True
+    convertible = False
     supports_default = False
     filter_operators = EQUALITY | SET_OPERATORS
 
@@ -97,3 +101,17 @@ class LinkType(FieldType):
             if record_id not in out:
                 out.append(record_id)
         return out
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        if field.options.get("multiple"):
+            return LinkIdsField(**common)
+        return forms.IntegerField(min_value=1, **common)
+
+    def form_help(self, field: "FieldDef", *, table_name: Callable[[int], str | None]) -> str:
+        target = table_name(field.options.get("target_table_id", 0)) or "?"
+        if field.options.get("multiple"):
+            return f"ids of records of '{target}', comma-separated"
+        return f"id of a record of '{target}'"
+
+    def form_initial(self, value: Any) -> Any:
+        return ", ".join(str(item) for item in value) if isinstance(value, list) else value

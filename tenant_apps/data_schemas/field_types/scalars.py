@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import models
@@ -22,6 +23,7 @@ from .base import (
     OptionsContext,
     OptionsError,
 )
+from .forms import BOOLEAN_CHOICES, OptionalJSONField
 
 if TYPE_CHECKING:
     from ..definitions import FieldDef
@@ -66,9 +68,20 @@ class TextType(FieldType):
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
         return source.field_type.text_sql(column_sql), []
 
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.CharField(strip=False, **common)
+
+    def cursor_value(self, raw: Any, field: "FieldDef") -> Any:
+        if not isinstance(raw, str):
+            raise FieldValueError("Malformed cursor.")
+        return raw
+
 
 class LongTextType(TextType):
     name = "long_text"
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), strip=False, **common)
 
 
 class EmailType(TextType):
@@ -93,6 +106,9 @@ class EmailType(TextType):
         text = source.field_type.text_sql(column_sql)
         return f"CASE WHEN {text} ~* %s AND length({text}) <= 254 THEN {text} END", [self.SQL_PATTERN]
 
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.CharField(**common)
+
 
 class UrlType(TextType):
     name = "url"
@@ -113,6 +129,9 @@ class UrlType(TextType):
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
         text = source.field_type.text_sql(column_sql)
         return f"CASE WHEN {text} ~* %s THEN {text} END", [self.SQL_PATTERN]
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.CharField(**common)
 
 
 class IntegerType(FieldType):
@@ -139,6 +158,9 @@ class IntegerType(FieldType):
         if not BIGINT_MIN <= value <= BIGINT_MAX:
             raise FieldValueError("Out of range for a 64-bit integer.")
         return value
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.IntegerField(**common)
 
 
 class DecimalType(FieldType):
@@ -240,6 +262,9 @@ class FloatType(FieldType):
             raise FieldValueError("Expected a finite number.")
         return number
 
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.FloatField(**common)
+
 
 class BooleanType(FieldType):
     name = "boolean"
@@ -266,6 +291,14 @@ class BooleanType(FieldType):
 
     def text_sql(self, column_sql: str) -> str:
         return f"(CASE WHEN {column_sql} THEN 'true' WHEN NOT {column_sql} THEN 'false' END)"
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.TypedChoiceField(
+            choices=BOOLEAN_CHOICES, coerce=lambda value: value == "true", empty_value=None, **common
+        )
+
+    def form_initial(self, value: Any) -> Any:
+        return "true" if value else "false"
 
 
 class DateType(FieldType):
@@ -295,6 +328,9 @@ class DateType(FieldType):
 
     def text_sql(self, column_sql: str) -> str:
         return f"to_char({column_sql}, 'YYYY-MM-DD')"
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
 
 
 class DateTimeType(FieldType):
@@ -331,6 +367,10 @@ class DateTimeType(FieldType):
 
     def text_sql(self, column_sql: str) -> str:
         return f"to_char({column_sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        common["help_text"] = f"{common.get('help_text', '')} · UTC"
+        return forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}), **common)
 
 
 class UuidType(FieldType):
@@ -387,7 +427,7 @@ class JsonType(FieldType):
         return models.JSONField(null=True)
 
     def json_schema(self, field: "FieldDef") -> dict[str, Any]:
-        return {}
+        return {"description": "Any JSON value."}
 
     def to_python(self, value: Any, field: "FieldDef") -> Any:
         _json_check(value)
@@ -398,6 +438,12 @@ class JsonType(FieldType):
 
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
         return f"to_jsonb({column_sql})", []
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return OptionalJSONField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+
+    def display_text(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def json_scalar(raw: str) -> Any:

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
@@ -70,11 +71,21 @@ class SingleSelectType(FieldType):
         text = source.field_type.text_sql(column_sql)
         return f"CASE WHEN {text} = ANY(%s::text[]) THEN {text} END", [target.options["choices"]]
 
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        choices = [(choice, choice) for choice in field.options.get("choices", [])]
+        return forms.ChoiceField(choices=[("", "—"), *choices], **common)
+
+    def cursor_value(self, raw: Any, field: "FieldDef") -> Any:
+        if not isinstance(raw, str):
+            raise FieldValueError("Malformed cursor.")
+        return raw
+
 
 class MultiSelectType(FieldType):
     """Stored as `text[]` in the order given, without duplicates."""
 
     name = "multi_select"
+    empty_is_null = True
     sortable_type = False
     unique_type = False
     filter_operators = SET_OPERATORS
@@ -114,3 +125,11 @@ class MultiSelectType(FieldType):
             return f"CASE WHEN {column_sql} <@ %s::text[] THEN {column_sql} END", [choices]
         text = source.field_type.text_sql(column_sql)
         return f"CASE WHEN {text} = ANY(%s::text[]) THEN ARRAY[{text}] END", [choices]
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        choices = [(choice, choice) for choice in field.options.get("choices", [])]
+        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+
+    def form_value(self, value: Any) -> Any:
+        """An empty selection is a value (no choice), unlike an empty text input."""
+        return None if value == "" else value
