@@ -6,9 +6,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from shared_apps.foundation import prefetch
+from tenants.ratelimit import USAGE_COUNTED  # set by tenants.hotpath when its pipeline counted the request
 from tenants.usage import usage_count
-
-USAGE_COUNTED = "usage-counted"  # set by tenants.hotpath when its pipeline counted the request
 
 
 class UsageCountingMiddleware:

@@ -19,20 +19,25 @@ def request_too_large(limit: int, size: int | None = None) -> HttpResponse:
     return json_error(413, "REQUEST_TOO_LARGE", f"The request body {told}the limit is {limit} bytes.")
 
 
+def body_limit_refusal(request: HttpRequest) -> HttpResponse | None:
+    """The 413 for a declared body over the limit, None when the body may be read (multipart is left to Django)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and not (request.content_type or "").startswith("multipart/"):
+        try:
+            size = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            size = 0
+        if size > limit:
+            return request_too_large(limit, size)
+    return None
+
+
 class RequestBodyLimitMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and not (request.content_type or "").startswith("multipart/"):
-            try:
-                size = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                size = 0
-            if size > limit:
-                return request_too_large(limit, size)
-        return self.get_response(request)
+        return body_limit_refusal(request) or self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RequestDataTooBig) and settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None:

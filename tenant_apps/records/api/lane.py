@@ -10,15 +10,16 @@ The lane, a WSGI wrapper around Django's application, answers these requests its
 
 on a project host, with an API key or a JWT, without cookies, accepting JSON. Everything else goes to Django as is.
 
-It stays identical to the Django path by calling the same code: routing and the request's one Redis pipeline
-(tenants.hotpath), key and JWT authentication (DRF's authenticators), roles (tenants.access), the rate-limit
-decisions (tenants.ratelimit), the view functions (records.api.views), the error shapes (foundation.errors), the
-access log line and metrics (observability), and the response-header code of Django's security, CORS and
-X-Frame-Options middlewares. It answers only callers that are allowed: whatever Django would refuse (unknown or
-suspended project, invalidated route, rate limit reached or not counted yet, bad key or token, missing role, SSL
-redirect, oversized or unparsable body) is handed to Django together with the routing and Redis work already done
-(`tenants.middleware.ROUTED`), so the request is counted once and refused exactly as before. The tests run the
-records suite through the lane and compare its answers and headers with Django's.
+It runs the admission pipeline of tenants.admission — the stages Django's middlewares and the records views' DRF
+classes make — in the same order, each stage by calling the code its middleware or class calls: routing and the
+request's one Redis pipeline (tenants.hotpath), the SSL redirect, the rate-limit decisions (tenants.ratelimit), the
+body limit (foundation.bodylimit), key and JWT authentication (DRF's authenticators), roles (tenants.access), the
+view functions (records.api.views), the error shapes (foundation.errors), the access log line and metrics
+(observability), and the response-header code of Django's security, CORS and X-Frame-Options middlewares. It
+answers only callers that are allowed: at the first stage that would not let the request through, the request is
+handed to Django together with the routing and Redis work already done (`tenants.middleware.ROUTED`), so it is
+counted once and refused exactly as before. `_STAGES` must have a step for every stage of the pipeline (checked at
+import), and tests/tenants/test_admission.py keeps the pipeline equal to Django's middlewares and DRF classes.
 
 NOCODE["RECORDS_LANE"] (env NOCODE_RECORDS_LANE) turns it off.
 """
@@ -28,7 +29,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
@@ -36,7 +37,7 @@ import orjson
 from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
 from django.core import signals
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -48,7 +49,9 @@ from django.urls import resolve
 from rest_framework.exceptions import APIException
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from shared_apps.foundation import prefetch
 from shared_apps.foundation.api.renderers import json_dumps
+from shared_apps.foundation.bodylimit import body_limit_refusal
 from shared_apps.foundation.errors import domain_error_answer, error_body
 from shared_apps.foundation.exceptions import DomainError
 from shared_apps.foundation.prefetch import prefetch_scope
@@ -56,6 +59,7 @@ from shared_apps.foundation.schemas import activate
 from shared_apps.observability import context
 from shared_apps.observability.middleware import request_observe
 from tenants import ratelimit
+from tenants.admission import STAGE_NAMES
 from tenants.apikeys import api_key_verify
 from tenants.authentication import raw_key
 from tenants.hotpath import ROUTE_STALE, request_prefetch
@@ -130,22 +134,16 @@ def lane_match(environ: dict[str, Any]) -> re.Match[str] | None:
     return match
 
 
-def _body_size(request: WSGIRequest) -> int | None:
-    """The declared body size when the body limit (foundation.bodylimit) lets it through, None otherwise."""
-    try:
-        size = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return None if size < 0 or (limit is not None and size > limit) else size
-
-
-def _json_object(request: WSGIRequest, size: int) -> dict[str, Any] | None:
+def _json_object(request: WSGIRequest) -> dict[str, Any] | None:
     """A POST body that is one JSON object of a single record, None for anything else (Django answers those).
     The body is read here and put back into the environ, so Django can still read it."""
     content_type, _, params = (request.META.get("CONTENT_TYPE") or "").partition(";")
     charset = params.partition("charset=")[2].strip().strip('"').lower()
-    if content_type.strip().lower() != "application/json" or charset not in ("", "utf-8", "utf8") or size == 0:
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if content_type.strip().lower() != "application/json" or charset not in ("", "utf-8", "utf8") or size <= 0:
         return None
     body = request.META["wsgi.input"].read(size)
     request.META["wsgi.input"] = io.BytesIO(body)
@@ -174,7 +172,6 @@ def _caller(request: WSGIRequest, route: Route) -> _Caller:
         key = api_key_verify(raw=raw)
         if key is None or key.project_id != route.project_id:
             raise _HandOff
-        _within_limit(setting="RATE_LIMIT_API_KEY", bucket=f"apikey:{key.key_id}")
         return _Caller(role=SCOPE_ROLE[key.scope], user_id=None, api_key_id=key.key_id)
     try:
         found = JWTAuthentication().authenticate(request)  # type: ignore[arg-type]
@@ -266,48 +263,142 @@ def _headers(request: HttpRequest, status: int, body: bytes, *, detail: bool, re
     return headers
 
 
+@dataclass
+class _Admission:
+    """One request on its way through the pipeline's stages in the lane."""
+
+    environ: dict[str, Any]
+    request: WSGIRequest
+    match: re.Match[str]
+    host: str = ""
+    route: Route | None = None
+    values: dict[str, Any] = field(default_factory=dict)  # the request's prefetched Redis answers, once routed
+    data: dict[str, Any] | None = None
+    caller: _Caller | None = None
+
+
+def _stage_routing(adm: _Admission) -> None:
+    try:
+        host, _port = split_domain_port(adm.request.get_host())
+    except DisallowedHost:
+        raise _HandOff from None
+    adm.host = host.lower()
+    if adm.host in _mw().public_hosts:
+        raise _HandOff
+    route, entry = route_lookup(adm.host)
+    if route is None or route_refusal(adm.host, route) is not None:
+        raise _HandOff
+    adm.values.update(request_prefetch(request=adm.request, host=adm.host, route=route, route_entry=entry))
+    adm.route = route
+    if adm.values.get(ROUTE_STALE):
+        raise _HandOff
+    tenant = route.tenant()
+    activate(tenant)
+    adm.request.tenant = tenant  # type: ignore[attr-defined]
+
+
+def _stage_security(adm: _Admission) -> None:
+    if _mw().security.process_request(adm.request) is not None:  # an SSL redirect
+        raise _HandOff
+
+
+def _stage_project_rate_limit(adm: _Admission) -> None:
+    assert adm.route is not None
+    _within_limit(setting="RATE_LIMIT_PROJECT", bucket=f"project:{adm.route.project_id}")
+
+
+def _stage_usage(adm: _Admission) -> None:
+    if prefetch.get(ratelimit.USAGE_COUNTED) is not True:  # the pipeline did not count it: Django's middleware will
+        raise _HandOff
+
+
+def _stage_body_limit(adm: _Admission) -> None:
+    if body_limit_refusal(adm.request) is not None:
+        raise _HandOff
+
+
+def _stage_authentication(adm: _Admission) -> None:
+    assert adm.route is not None
+    adm.caller = _caller(adm.request, adm.route)
+
+
+def _stage_permission(adm: _Admission) -> None:
+    assert adm.caller is not None
+    if RECORD_CAPABILITIES[adm.request.method or ""] not in CAPABILITIES[adm.caller.role]:  # the views' own table
+        raise _HandOff
+
+
+def _stage_key_rate_limit(adm: _Admission) -> None:
+    assert adm.caller is not None
+    if adm.caller.api_key_id is not None:
+        _within_limit(setting="RATE_LIMIT_API_KEY", bucket=f"apikey:{adm.caller.api_key_id}")
+
+
+def _stage_parsing(adm: _Admission) -> None:
+    if adm.request.method == "POST":
+        adm.data = _json_object(adm.request)
+        if adm.data is None:
+            raise _HandOff
+
+
+def _answer_only(adm: _Admission) -> None:
+    """A stage that refuses nothing here: its part is in the answer (headers, log line, JSON) or cannot apply."""
+
+
+# The lane's step for each stage of tenants.admission.PIPELINE (observability, CORS, X-Frame-Options and rendering
+# act on the answer: `lane_answer`, `_headers`; "cookies" cannot apply: `lane_match` takes no request with a cookie).
+_STAGES: dict[str, Callable[[_Admission], None]] = {
+    "routing": _stage_routing,
+    "observability": _answer_only,
+    "security": _stage_security,
+    "cors": _answer_only,
+    "project_rate_limit": _stage_project_rate_limit,
+    "usage": _stage_usage,
+    "body_limit": _stage_body_limit,
+    "cookies": _answer_only,
+    "frame_options": _answer_only,
+    "authentication": _stage_authentication,
+    "permission": _stage_permission,
+    "key_rate_limit": _stage_key_rate_limit,
+    "parsing": _stage_parsing,
+    "rendering": _answer_only,
+}
+if tuple(_STAGES) != STAGE_NAMES:
+    raise ImproperlyConfigured("The records lane needs a step for every stage of tenants.admission.PIPELINE, in order.")
+_STEPS = tuple(_STAGES.values())
+
+
+def _admit(adm: _Admission) -> None:
+    """Run the pipeline's stages in order, inside the request's prefetch (which routing fills); _HandOff at the
+    first stage that would not let the request through."""
+    with prefetch_scope(adm.values):
+        for step in _STEPS:
+            step(adm)
+
+
 def lane_answer(environ: dict[str, Any], match: re.Match[str]) -> LaneAnswer | None:
     """Answer a request `lane_match` accepted, or None to let Django answer it (see the module docstring)."""
     started = time.perf_counter()
     request = WSGIRequest(environ)
     if raw_key(request) is None and not request.META.get("HTTP_AUTHORIZATION"):
-        return None
+        return None  # no credentials: Django refuses it
+    adm = _Admission(environ=environ, request=request, match=match)
     try:
-        host, _port = split_domain_port(request.get_host())
-    except DisallowedHost:
-        return None
-    host = host.lower()
-    middlewares = _mw()
-    if host in middlewares.public_hosts or middlewares.security.process_request(request) is not None:  # or redirect
-        return None
-    size = _body_size(request)
-    if size is None:  # over the body limit: Django answers 413
-        return None
-    data = None
-    if request.method == "POST":
-        data = _json_object(request, size)
-        if data is None:
-            return None
-    route, entry = route_lookup(host)
-    if route is None or route_refusal(host, route) is not None:
-        return None
-    values = request_prefetch(request=request, host=host, route=route, route_entry=entry)
-    tenant = route.tenant()
-    activate(tenant)
-    request.tenant = tenant  # type: ignore[attr-defined]
-    try:
-        with prefetch_scope(values):
-            caller = _admit(request, route, values)
+        _admit(adm)
     except _HandOff:
-        environ[ROUTED] = (host, route, values)
+        if adm.route is not None:  # routed and counted: Django carries on from there
+            environ[ROUTED] = (adm.host, adm.route, adm.values)
         return None
+    route, caller = adm.route, adm.caller
+    assert route is not None
+    assert caller is not None
     request_id = context.request_id_from(request.headers.get(context.REQUEST_ID_HEADER))
     token = context.bind(request_id=request_id, schema=route.schema_name, user_id=None)
     detail = match[2] is not None
     status = 500
     try:
-        with prefetch_scope(values):
-            status, body = _execute(request, match, data)
+        with prefetch_scope(adm.values):
+            status, body = _execute(request, match, adm.data)
         headers = _headers(request, status, body, detail=detail, request_id=request_id)
         return LaneAnswer(status=status, headers=headers, body=body, request=request)
     finally:
@@ -322,17 +413,6 @@ def lane_answer(environ: dict[str, Any], match: re.Match[str]) -> LaneAnswer | N
             api_key_id=caller.api_key_id,
         )
         context.reset(token)
-
-
-def _admit(request: WSGIRequest, route: Route, values: dict[str, Any]) -> _Caller:
-    """The caller when Django would let this request through to the view; _HandOff otherwise."""
-    if values.get(ROUTE_STALE):
-        raise _HandOff
-    _within_limit(setting="RATE_LIMIT_PROJECT", bucket=f"project:{route.project_id}")
-    caller = _caller(request, route)
-    if RECORD_CAPABILITIES[request.method or ""] not in CAPABILITIES[caller.role]:  # the views' own table
-        raise _HandOff
-    return caller
 
 
 def _execute(request: WSGIRequest, match: re.Match[str], data: dict[str, Any] | None) -> tuple[int, bytes]:
