@@ -14,12 +14,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shared_apps.accounts.models import User
-from shared_apps.accounts.selectors import user_get_by_email
 from shared_apps.accounts.tasks import membership_email_on_commit
+from shared_apps.foundation.confirmation import confirmation_require
 from shared_apps.foundation.ddl import ddl_block, schema_drop
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from shared_apps.foundation.schemas import in_public
 from shared_apps.organizations.models import Organization
+from shared_apps.organizations.services import new_member_user
 
 from . import apikeys, cors
 from .hooks import SPEC_APPLIER, project_deleted_hooks_run, project_spec_appliers
@@ -159,12 +160,7 @@ def project_resume(*, project: Project, actor_role: str) -> Project:
 def project_delete(*, project: Project, actor_role: str, confirm: str | None) -> None:
     """Drop the schema and remove the project, its domains, memberships and keys. `confirm` must be the slug."""
     require_capability(actor_role, "delete_project", "Only project owners can delete the project.")
-    if confirm != project.slug:
-        raise ValidationFailed(
-            "Deleting a project needs an explicit confirmation.",
-            code="CONFIRMATION_REQUIRED",
-            fields={"confirm": [f"Pass confirm={project.slug} to delete this project and all its data."]},
-        )
+    confirmation_require(confirm=confirm, name=project.slug, what="project", loses="all its data")
     hosts = project_hosts(project=project)
     schema_name = project.schema_name
     prefixes = list(ApiKey.objects.filter(project=project).values_list("prefix", flat=True))
@@ -199,11 +195,7 @@ def _grant_check(actor_role: str, role: str) -> None:
 def project_member_add(*, project: Project, actor_role: str, email: str, role: str) -> ProjectMembership:
     new_role = _role_validate(role)
     _grant_check(actor_role, new_role)
-    user = user_get_by_email(email=email)
-    if user is None:
-        raise NotFound("No account with this e-mail.", code="USER_NOT_FOUND", fields={"email": ["Unknown."]})
-    if ProjectMembership.objects.filter(project=project, user=user).exists():
-        raise Conflict("Already a member.", code="ALREADY_MEMBER", fields={"email": ["Already a member."]})
+    user = new_member_user(email=email, members=ProjectMembership.objects.filter(project=project))
     membership = ProjectMembership.objects.create(project=project, user=user, role=new_role)
     membership_email_on_commit(user_id=user.pk, place=f"project {project.name}", role=new_role)
     return membership

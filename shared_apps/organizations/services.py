@@ -1,8 +1,10 @@
 """Writes for organizations and their memberships. Callers pass the acting user's role from the selector."""
 
 import re
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.selectors import user_get_by_email
@@ -59,14 +61,23 @@ def member_add(*, organization: Organization, actor_role: str, email: str, role:
     new_role = _validate_role(role)
     if new_role == OrgRole.OWNER and actor_role != OrgRole.OWNER:
         raise PermissionDenied("Only owners can add owners.")
-    user = user_get_by_email(email=email)
-    if user is None:
-        raise NotFound("No account with this e-mail.", code="USER_NOT_FOUND", fields={"email": ["Unknown."]})
-    if Membership.objects.filter(organization=organization, user=user).exists():
-        raise Conflict("Already a member.", code="ALREADY_MEMBER", fields={"email": ["Already a member."]})
+    user = new_member_user(email=email, members=Membership.objects.filter(organization=organization))
     membership = Membership.objects.create(organization=organization, user=user, role=new_role)
     membership_email_on_commit(user_id=user.pk, place=f"organization {organization.name}", role=new_role)
     return membership
+
+
+def new_member_user(*, email: str, members: QuerySet[Any]) -> User:
+    """The account to add to `members` (an organization's or a project's memberships), found by e-mail.
+
+    NotFound (USER_NOT_FOUND) when no account has that e-mail, Conflict (ALREADY_MEMBER) when it is a member already.
+    """
+    user = user_get_by_email(email=email)
+    if user is None:
+        raise NotFound("No account with this e-mail.", code="USER_NOT_FOUND", fields={"email": ["Unknown."]})
+    if members.filter(user=user).exists():
+        raise Conflict("Already a member.", code="ALREADY_MEMBER", fields={"email": ["Already a member."]})
+    return user
 
 
 def _membership_for_change(*, organization: Organization, actor_role: str, user_id: int) -> Membership:

@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from shared_apps.foundation import ddl
+from shared_apps.foundation.confirmation import confirmation_require
 from shared_apps.foundation.exceptions import Conflict, NotFound, ValidationFailed
 from shared_apps.foundation.schemas import current_schema
 
@@ -267,12 +268,7 @@ def table_update(
 
 def table_delete(*, table_name: str, confirm: str | None) -> None:
     """Drop the table, its join tables, definitions and files. `confirm` must repeat the table name."""
-    if confirm != table_name:
-        raise ValidationFailed(
-            "Deleting a table needs an explicit confirmation.",
-            code="CONFIRMATION_REQUIRED",
-            fields={"confirm": [f"Pass confirm={table_name} to delete this table and all its records."]},
-        )
+    confirmation_require(confirm=confirm, name=table_name, what="table", loses="all its records")
     with ddl.ddl_block() as cursor:
         table = _table_locked(table_name)
         inbound = [
@@ -539,12 +535,7 @@ def _field_apply(
 
 
 def field_delete(*, table_name: str, field_name: str, confirm: str | None) -> None:
-    if confirm != field_name:
-        raise ValidationFailed(
-            "Deleting a field needs an explicit confirmation.",
-            code="CONFIRMATION_REQUIRED",
-            fields={"confirm": [f"Pass confirm={field_name} to delete this field and its values."]},
-        )
+    confirmation_require(confirm=confirm, name=field_name, what="field", loses="its values")
     with ddl.ddl_block() as cursor:
         table = _table_locked(table_name)
         field = _field_get(table, field_name)
