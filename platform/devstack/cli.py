@@ -234,8 +234,8 @@ def up() -> int:
         )
         # Every other `manage.py` command run meanwhile uses these servers (devstack/servers.py).
         servers_write(var, database_url=database_url, redis_url=redis_url)
-        ensure_secret(var, SECRET_KEY_FILE, nbytes=50)  # read by nocode.settings.local
-        staff_password_file = ensure_secret(var, STAFF_PASSWORD_FILE, nbytes=12)
+        ensure_secret(var, SECRET_KEY_FILE, length=64)  # read by nocode.settings.local
+        staff_password_file = ensure_secret(var, STAFF_PASSWORD_FILE, length=20)
         ensure_database(database_url)
         env = child_env(database_url, redis_url, "nocode.settings.local")
         _manage(env, "migrate_schemas", "--noinput")

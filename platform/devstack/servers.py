@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import secrets
+import string
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 STATE_FILE = "servers.json"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
 STAFF_PASSWORD_FILE = "staff_password"  # noqa: S105 - a file name
+SECRET_ALPHABET = string.ascii_letters + string.digits
 URL_NAMES = ("DATABASE_URL", "REDIS_URL")
 # Management commands that never open a database connection: they run without any server.
 NO_DATABASE_COMMANDS = frozenset(
@@ -137,8 +139,9 @@ def apply_servers(environ: MutableMapping[str, str], *, var: Path, command: str 
     return None
 
 
-def ensure_secret(var: Path, name: str, *, nbytes: int) -> Path:
-    """`<var>/<name>`: a random URL-safe secret generated once per data folder, readable by the owner only (0600).
+def ensure_secret(var: Path, name: str, *, length: int) -> Path:
+    """`<var>/<name>`: a random secret of letters and digits (easy to copy from a terminal), generated once per data
+    folder, readable by the owner only (0600).
 
     `up` keeps the SECRET_KEY (SECRET_KEY_FILE, read by the local settings) and the staff password this way."""
     var.mkdir(parents=True, exist_ok=True)
@@ -147,7 +150,7 @@ def ensure_secret(var: Path, name: str, *, nbytes: int) -> Path:
         temporary = var / f".{name}.{os.getpid()}.tmp"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(nbytes))
+            handle.write("".join(secrets.choice(SECRET_ALPHABET) for _ in range(length)))
         with contextlib.suppress(FileExistsError):  # another process created it first: keep theirs
             os.link(temporary, path)
         os.unlink(temporary)

@@ -15,6 +15,7 @@ from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
 from tenants.models import Project
 from tenants.permissions import ProjectPermission
+from tenants.selectors import project_summary
 
 from ..definitions import schema_definitions
 from ..openapi import project_document, project_document_preview
@@ -26,10 +27,9 @@ SCHEMA_CREDENTIALS_MESSAGE = (
 
 
 def project_api_title(project: Project) -> str:
-    """The title of a project's API document and docs page: it names the project."""
-    if project.name and project.name != project.slug:
-        return f"{project.name} API ({project.slug})"
-    return f"{project.slug} API"
+    """The title of a project's API document and docs page: it names the project (`Shop API (shop)`)."""
+    name = str(project_summary(project_id=project.pk)["name"] or "")  # request.tenant carries no name
+    return f"{name} API ({project.slug})" if name and name != project.slug else f"{project.slug} API"
 
 
 class ProjectSchemaView(APIView):
