@@ -89,6 +89,16 @@ const reloadOnAuthChange = () => ({
   },
 });
 
+// Swagger UI calls onComplete after every spec it renders: only the first one (the preview) loads the document
+// with the credentials persisted from an earlier visit.
+let started = false;
+const onFirstComplete = () => {
+  if (!started) {
+    started = true;
+    setTimeout(loadProjectDocument);
+  }
+};
+
 const ui = SwaggerUIBundle({
   spec: preview,
   dom_id: "#swagger-ui",
@@ -96,5 +106,5 @@ const ui = SwaggerUIBundle({
   plugins: [reloadOnAuthChange],
   layout: "BaseLayout",
   persistAuthorization: true,
-  onComplete: () => setTimeout(loadProjectDocument),
+  onComplete: onFirstComplete,
 });
