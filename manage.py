@@ -48,7 +48,7 @@ def ensure_virtualenv() -> None:
 def main() -> None:
     ensure_virtualenv()
     sys.path[:0] = [str(REPO_DIR), str(REPO_DIR / "platform")]
-    if len(sys.argv) > 1 and sys.argv[1] in ("up", "test"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("up", "test", "embedded"):
         from devstack.cli import main as devstack_main
 
         sys.exit(devstack_main(sys.argv[1:]))

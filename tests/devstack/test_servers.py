@@ -194,3 +194,8 @@ def test_collectstatic_is_skipped_while_its_sources_are_unchanged(tmp_path: Path
     (tmp_path / "static" / cli.STATIC_STAMP).write_text("an older lock")
     cli._collect_static({})
     assert len(calls) == 2
+
+
+def test_embedded_command_usage() -> None:
+    assert cli.main(["embedded"]) == 2
+    assert cli.main(["embedded", "--help"]) == 0
