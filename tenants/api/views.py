@@ -35,7 +35,7 @@ from .serializers import (
 def project_answer(request: AuthedRequest, project: Project, role: str | None) -> dict[str, Any]:
     """A project as the platform API shows it, its `url` on the scheme and port this request came in on."""
     return project_data(
-        project, role, url=project_api_url(slug=project.slug, scheme=request.scheme, host=request.get_host())
+        project, role, url=project_api_url(slug=project.slug, scheme=request.scheme or "http", host=request.get_host())
     )
 
 

@@ -97,7 +97,9 @@ def _operation(driver: webdriver.Chrome, method: str, path: str) -> WebElement:
                 return block
         return False
 
-    return WebDriverWait(driver, 20).until(find)
+    block = WebDriverWait(driver, 20).until(find)
+    assert isinstance(block, WebElement)
+    return block
 
 
 def test_new_user_journey_consoles_and_swagger_ui(

@@ -1,7 +1,7 @@
 """Per-project OpenAPI document and Swagger UI on project hosts: /api/v1/schema/ and /api/v1/docs/."""
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -38,7 +38,7 @@ class ProjectSchemaView(APIView):
     permission_classes = [ProjectPermission]
     renderer_classes = [OrjsonRenderer]
 
-    def permission_denied(self, request: Request, message: str | None = None, code: str | None = None) -> None:
+    def permission_denied(self, request: Request, message: str | None = None, code: str | None = None) -> NoReturn:
         if request.authenticators and not request.successful_authenticator:
             raise NotAuthenticated(SCHEMA_CREDENTIALS_MESSAGE)
         super().permission_denied(request, message=message, code=code)
