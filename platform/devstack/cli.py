@@ -33,7 +33,10 @@ from .embedded import (
 from .servers import (
     SECRET_KEY_FILE,
     STAFF_PASSWORD_FILE,
+    STATE_FILE,
+    URL_NAMES,
     ensure_secret,
+    servers_read,
     servers_remove,
     servers_write,
     var_dir,
@@ -285,14 +288,29 @@ def _in_foreground() -> bool:
         os.close(fd)
 
 
+def adopt_up_servers(var: Path) -> bool:
+    """Fill the unset DATABASE_URL / REDIS_URL of this process from the running `up`; True when it did."""
+    missing = [name for name in URL_NAMES if not os.environ.get(name)]
+    recorded = servers_read(var) if missing else None
+    if recorded is None:
+        return False
+    for name in missing:
+        os.environ[name] = recorded[name]
+    return True
+
+
 def run_on_servers(name: str, argv: Sequence[str], settings_module: str) -> int:
-    """Run `argv` on DATABASE_URL / REDIS_URL when set, else on embedded servers started for this run only
-    (`<var>/test-pg`, Redis on a free port) and stopped afterwards; return its exit code."""
+    """Run `argv` on DATABASE_URL / REDIS_URL when set, else on the servers of the running `up`, else on embedded
+    servers started for this run only (`<var>/test-pg`, Redis on a free port) and stopped afterwards; return its
+    exit code. (pytest-django creates its own `test_<name>` database on whichever server it is.)"""
     var = var_dir()
     stack = Stack()
     proc: subprocess.Popen[bytes] | None = None
     _handle_signals()
     try:
+        if adopt_up_servers(var):
+            lock_var_dir(var, "test")
+            print(f"{name}: on the servers of the running `manage.py up` ({var / STATE_FILE}).", flush=True)
         database_url, redis_url = stack.start(
             "test", pg_dir=var / "test-pg", redis_dir=var / "test-redis", redis_port=free_port(), appendonly=False
         )

@@ -199,3 +199,17 @@ def test_collectstatic_is_skipped_while_its_sources_are_unchanged(tmp_path: Path
 def test_embedded_command_usage() -> None:
     assert cli.main(["embedded"]) == 2
     assert cli.main(["embedded", "--help"]) == 0
+
+
+def test_test_runs_adopt_the_servers_of_a_running_up(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert cli.adopt_up_servers(tmp_path) is False
+    assert "DATABASE_URL" not in os.environ
+    servers_write(tmp_path, database_url=DB_URL, redis_url=REDIS)
+    assert cli.adopt_up_servers(tmp_path) is True
+    assert (os.environ["DATABASE_URL"], os.environ["REDIS_URL"]) == (DB_URL, REDIS)
+    monkeypatch.setenv("DATABASE_URL", "postgres://db.example/x")
+    monkeypatch.setenv("REDIS_URL", "redis://r/0")
+    assert cli.adopt_up_servers(tmp_path) is False
+    assert os.environ["DATABASE_URL"] == "postgres://db.example/x"
