@@ -61,6 +61,7 @@ class ProjectDocsView(SpectacularSwaggerView):
     url_name = "project-schema"
     template_name_js = "data_schemas/project_swagger_ui.js"
 
+    @extend_schema(exclude=True)
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
         title = project_api_title(request.tenant)
