@@ -108,10 +108,15 @@ def test_bare_django_405_becomes_json_with_its_allow_header(rf: Any) -> None:
 
     from shared_apps.foundation.errorpages import JsonErrorPagesMiddleware
 
-    middleware = JsonErrorPagesMiddleware(lambda request: HttpResponseNotAllowed(["GET", "HEAD"]))
-    response = middleware(rf.delete("/api/v1/somewhere/"))
+    def answer(request: Any) -> Any:
+        response = HttpResponseNotAllowed(["GET", "HEAD"])
+        response["X-Request-ID"] = "req-405"
+        return response
+
+    response = JsonErrorPagesMiddleware(answer)(rf.delete("/api/v1/somewhere/"))
     assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"
+    assert (response["Allow"], response["X-Request-ID"]) == ("GET, HEAD", "req-405")
+    assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == {
         "error": {"code": "METHOD_NOT_ALLOWED", "message": 'Method "DELETE" not allowed.', "fields": {}}
     }
