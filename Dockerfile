@@ -53,7 +53,8 @@ RUN chmod 0755 /app/compose/scripts/*.sh \
 # Numeric uid:gid of `app`, so orchestrators (Kubernetes runAsNonRoot) can verify the image does not run as root.
 USER 10001:10001
 
-# Static files are collected at build time with throw-away settings values (nothing connects to them); the
+# Static files are collected at build time with throw-away settings values (nothing connects to them): compressed,
+# content-hashed copies (CompressedManifestStaticFilesStorage) that the web process serves itself (WhiteNoise); the
 # migrate job re-runs collectstatic into the shared `static` volume at every deploy so nginx never serves stale files.
 RUN SECRET_KEY=build-only DATABASE_URL=postgres://x@localhost/x python manage.py collectstatic --noinput --verbosity 0
 

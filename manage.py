@@ -7,6 +7,9 @@ in the Docker image) it runs Django directly.
 
     python3 manage.py up      # install, start embedded PostgreSQL + Redis if needed, web, worker, beat
     python3 manage.py test    # the whole test suite
+
+Every other command runs on DATABASE_URL / REDIS_URL when set, else on the servers of the running `up`
+(platform/devstack/servers.py).
 """
 
 import hashlib
@@ -45,10 +48,17 @@ def ensure_virtualenv() -> None:
 def main() -> None:
     ensure_virtualenv()
     sys.path[:0] = [str(REPO_DIR), str(REPO_DIR / "platform")]
-    if len(sys.argv) > 1 and sys.argv[1] in ("up", "test"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("up", "test", "embedded"):
         from devstack.cli import main as devstack_main
 
         sys.exit(devstack_main(sys.argv[1:]))
+    from devstack.servers import apply_servers, command_name, var_dir
+
+    # The servers of a running `up` unless DATABASE_URL / REDIS_URL are set; none at all: one line, exit 1.
+    refusal = apply_servers(os.environ, var=var_dir(), command=command_name(sys.argv))
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        sys.exit(1)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nocode.settings.local")
     from django.core.management import execute_from_command_line
 

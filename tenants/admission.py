@@ -25,6 +25,11 @@ class Stage:
 
 PIPELINE: tuple[Stage, ...] = (
     Stage(
+        "error_pages",
+        middleware=("shared_apps.foundation.errorpages.JsonErrorPagesMiddleware",),
+        why="HTML error pages Django renders itself become the JSON error shape (the lane answers JSON only)",
+    ),
+    Stage(
         "routing",
         middleware=("tenants.middleware.ProjectRoutingMiddleware",),
         why="host -> project (unknown/suspended/provisioning refused), the request's one Redis round trip",
@@ -38,6 +43,11 @@ PIPELINE: tuple[Stage, ...] = (
         "security",
         middleware=("django.middleware.security.SecurityMiddleware",),
         why="SSL redirect; HSTS and other security headers on the answer",
+    ),
+    Stage(
+        "static_files",
+        middleware=("whitenoise.middleware.WhiteNoiseMiddleware",),
+        why="/static/ served by the web process (the lane's paths are never under /static/)",
     ),
     Stage("cors", middleware=("corsheaders.middleware.CorsMiddleware",), why="the project's CORS headers"),
     Stage(

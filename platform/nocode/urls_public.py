@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from shared_apps.foundation.api.views import PlatformRootView
 from shared_apps.organizations.api.views import MeView
 
 urlpatterns = [
+    path("api/v1/", PlatformRootView.as_view(), name="platform-root"),
     # `me` lists the user's organizations: it is organizations' view (accounts sits below organizations).
     path("api/v1/auth/me/", MeView.as_view(), name="auth-me"),
     path("api/v1/auth/", include("shared_apps.accounts.api.urls")),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("api/v1/analytics/", include("shared_apps.analytics.api.urls_public")),
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="nocode.urls_public"), name="platform-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="platform-schema"), name="platform-docs"),
+    path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="platform-schema"), name="platform-redoc"),
     path("admin/", admin.site.urls),
     path("", include("shared_apps.observability.api.urls")),
 ]

@@ -11,8 +11,11 @@ from .models import User
 
 
 @transaction.atomic
-def user_create(*, email: str, password: str, name: str = "", is_staff: bool = False) -> User:
-    """Create an active user. Raises ValidationFailed (bad e-mail/password) or Conflict (e-mail taken)."""
+def user_create(
+    *, email: str, password: str, name: str = "", is_staff: bool = False, is_superuser: bool = False
+) -> User:
+    """Create an active user (platform staff with `is_staff`, every console permission with `is_superuser`).
+    Raises ValidationFailed (bad e-mail/password) or Conflict (e-mail taken)."""
     email = email.strip().lower()
     errors: dict[str, list[str]] = {}
     try:
@@ -27,7 +30,7 @@ def user_create(*, email: str, password: str, name: str = "", is_staff: bool = F
         raise ValidationFailed("Invalid registration.", fields=errors)
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("An account with this e-mail already exists.", code="EMAIL_TAKEN", fields={"email": ["Taken."]})
-    user = User(email=email, name=name.strip(), is_staff=is_staff)
+    user = User(email=email, name=name.strip(), is_staff=is_staff, is_superuser=is_superuser)
     user.set_password(password)
     user.save()
     return user

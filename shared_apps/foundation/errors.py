@@ -34,6 +34,18 @@ DRF_CODES: dict[type[drf.APIException], str] = {
 }
 
 
+# Where the server-rendered consoles live (platform and project console): their error pages stay HTML.
+CONSOLE_PREFIX = "/admin/"
+# (code, message) of the error answers Django renders as HTML itself, by status; {path} and {method} are filled in.
+HTML_ERROR_ANSWERS: dict[int, tuple[str, str]] = {
+    400: ("BAD_REQUEST", "Bad request."),
+    403: ("PERMISSION_DENIED", "Forbidden."),
+    404: ("NOT_FOUND", "No route for {path}."),
+    405: ("METHOD_NOT_ALLOWED", 'Method "{method}" not allowed.'),
+    500: ("SERVER_ERROR", "Internal server error."),
+}
+
+
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 

@@ -423,6 +423,44 @@ def _shared_components() -> dict[str, Any]:
     return {"schemas": schemas, "responses": responses}
 
 
+# The two ways to call a project's API, as Swagger UI's "Authorize" dialog offers them.
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "apiKeyAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Api-Key",
+        "description": "An API key of this project (platform API: POST /api/v1/projects/{slug}/api-keys/).",
+    },
+    "jwtAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token of a project member (platform API: POST /api/v1/auth/login/).",
+    },
+}
+SECURITY: list[dict[str, list[str]]] = [{"apiKeyAuth": []}, {"jwtAuth": []}]
+
+
+def project_document_preview(*, title: str) -> dict[str, Any]:
+    """What Swagger UI shows before it has credentials: no paths (they show the project's tables), only the ways
+    to authorize; once authorized it loads the full document with them."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": title,
+            "version": "1",
+            "description": (
+                "Click **Authorize** and give an API key of this project (`X-Api-Key`) or a bearer token "
+                "(an access token from `POST /api/v1/auth/login/` on the platform): the project's endpoints and "
+                "tables then load here, and *Try it out* calls them with those credentials."
+            ),
+        },
+        "paths": {},
+        "components": {"securitySchemes": copy.deepcopy(SECURITY_SCHEMES)},
+        "security": copy.deepcopy(SECURITY),
+    }
+
+
 def project_document_build(defs: SchemaDefs, *, title: str) -> dict[str, Any]:
     document = copy.deepcopy(_static_document())
     document["info"] = {
@@ -435,9 +473,9 @@ def project_document_build(defs: SchemaDefs, *, title: str) -> dict[str, Any]:
     components.setdefault("schemas", {}).update(shared["schemas"])
     components.setdefault("responses", {}).update(shared["responses"])
     schemes = components.setdefault("securitySchemes", {})
-    schemes.setdefault("apiKeyAuth", {"type": "apiKey", "in": "header", "name": "X-Api-Key"})
-    schemes.setdefault("jwtAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    document["security"] = [{"apiKeyAuth": []}, {"jwtAuth": []}]
+    for name, scheme in SECURITY_SCHEMES.items():
+        schemes.setdefault(name, copy.deepcopy(scheme))
+    document["security"] = copy.deepcopy(SECURITY)
     tables = sorted(defs.tables.values(), key=lambda t: (t.position, t.id))
     for table in tables:
         components["schemas"][table.name] = table_component(table, defs)

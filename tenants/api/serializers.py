@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.conf import settings
 from rest_framework import serializers
 
 from ..models import ApiKey, Project, ProjectMembership
@@ -39,7 +38,7 @@ class ApiKeyInput(serializers.Serializer):
     scope = serializers.CharField(max_length=16)
 
 
-def project_data(project: Project, role: str | None) -> dict[str, Any]:
+def project_data(project: Project, role: str | None, *, url: str) -> dict[str, Any]:
     return {
         "slug": project.slug,
         "name": project.name,
@@ -49,7 +48,7 @@ def project_data(project: Project, role: str | None) -> dict[str, Any]:
         "suspended_reason": project.suspended_reason,
         "cors_allowed_origins": project.cors_allowed_origins,
         "schema": project.schema_name,
-        "url": f"http://{project.slug}.{settings.BASE_DOMAIN}/api/v1/",
+        "url": url,
         "created_at": project.created_at,
         "role": role,
     }

@@ -1,5 +1,7 @@
 """Platform API (base domain): projects, their members and API keys."""
 
+from typing import Any
+
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,7 +11,14 @@ from shared_apps.foundation.api.requests import AuthedRequest
 from shared_apps.organizations.selectors import organization_get_for_user
 
 from .. import services
-from ..selectors import api_key_list, project_get_for_user, project_list_for_user, project_member_list
+from ..models import Project
+from ..selectors import (
+    api_key_list,
+    project_api_url,
+    project_get_for_user,
+    project_list_with_roles_for_user,
+    project_member_list,
+)
 from .serializers import (
     ApiKeyInput,
     MemberInput,
@@ -23,10 +32,17 @@ from .serializers import (
 )
 
 
+def project_answer(request: AuthedRequest, project: Project, role: str | None) -> dict[str, Any]:
+    """A project as the platform API shows it, its `url` on the scheme and port this request came in on."""
+    return project_data(
+        project, role, url=project_api_url(slug=project.slug, scheme=request.scheme or "http", host=request.get_host())
+    )
+
+
 class ProjectListView(APIView):
     def get(self, request: AuthedRequest) -> Response:
-        projects = project_list_for_user(user=request.user)
-        return Response({"results": [project_data(p, None) for p in projects]})
+        listed = project_list_with_roles_for_user(user=request.user)
+        return Response({"results": [project_answer(request, project, role) for project, role in listed]})
 
     def post(self, request: AuthedRequest) -> Response:
         data = validated(ProjectCreateInput, request.data)
@@ -35,16 +51,16 @@ class ProjectListView(APIView):
             created = services.project_create_from_spec(
                 user=request.user, organization=organization, org_role=org_role, **data
             )
-            body = {**project_data(created.project, "owner"), "spec_job_id": created.spec_job_id}
+            body = {**project_answer(request, created.project, "owner"), "spec_job_id": created.spec_job_id}
             return Response(body, status=status.HTTP_201_CREATED)
         project = services.project_create(user=request.user, organization=organization, org_role=org_role, **data)
-        return Response(project_data(project, "owner"), status=status.HTTP_201_CREATED)
+        return Response(project_answer(request, project, "owner"), status=status.HTTP_201_CREATED)
 
 
 class ProjectDetailView(APIView):
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
-        return Response(project_data(project, role))
+        return Response(project_answer(request, project, role))
 
     def patch(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
@@ -56,7 +72,7 @@ class ProjectDetailView(APIView):
             description=data.get("description"),
             cors_allowed_origins=data.get("cors_allowed_origins"),
         )
-        return Response(project_data(project, role))
+        return Response(project_answer(request, project, role))
 
     def delete(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
@@ -70,14 +86,14 @@ class ProjectSuspendView(APIView):
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(SuspendInput, request.data)
         project = services.project_suspend(project=project, actor_role=role, reason=data["reason"])
-        return Response(project_data(project, role))
+        return Response(project_answer(request, project, role))
 
 
 class ProjectResumeView(APIView):
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         project = services.project_resume(project=project, actor_role=role)
-        return Response(project_data(project, role))
+        return Response(project_answer(request, project, role))
 
 
 class ProjectMemberListView(APIView):

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from devstack.embedded import database_url_from_settings
 from shared_apps.foundation.ddl import ddl_block
 from shared_apps.foundation.schemas import in_schema
 from tests.backups.archives import rewrite
@@ -23,13 +24,9 @@ REPO = Path(settings.REPO_DIR)
 
 
 def _env(dirs: dict[str, Path]) -> dict[str, str]:
-    db = connection.settings_dict
-    url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
     return {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url_from_settings(connection.settings_dict),
         "DJANGO_SETTINGS_MODULE": "nocode.settings.test",
         "NOCODE_NO_BOOTSTRAP": "1",
         "MEDIA_ROOT": str(dirs["media"]),

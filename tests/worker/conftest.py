@@ -16,18 +16,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from devstack.embedded import database_url_from_settings
 from nocode.celery import app as celery_app
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = db.get("HOST") or ""
-    host_part = host.replace("/", "%2F") if host.startswith("/") else host
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{host_part}{port}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -40,7 +32,7 @@ def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "nocode.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url_from_settings(connection.settings_dict),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "TEST_CELERY_BROKER_URL": broker,
         "NOCODE_TEST_BROKER_PREFIX": settings.BROKER_KEY_PREFIX,

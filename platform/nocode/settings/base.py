@@ -44,6 +44,7 @@ SHARED_APPS = [
     "django.contrib.admin",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc assets, pinned by the lock, served as static files
     "corsheaders",
     "django_filters",
     "django_celery_beat",
@@ -72,10 +73,14 @@ ROOT_URLCONF = "nocode.urls_tenants"
 PUBLIC_SCHEMA_URLCONF = "nocode.urls_public"
 
 MIDDLEWARE = [
+    # Outermost: HTML error pages Django renders itself (DEBUG 404/400/500, a view's bare 405) become the JSON shape.
+    "shared_apps.foundation.errorpages.JsonErrorPagesMiddleware",
     "tenants.middleware.ProjectRoutingMiddleware",
     # Request id, access log line, HTTP metrics: sees every response produced below.
     "shared_apps.observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /static/ (console styles, Swagger UI / ReDoc assets) served by the web process itself, in every mode.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # After CORS and security headers so 429/413 answers carry them too.
     "tenants.ratelimit.ProjectRateLimitMiddleware",
@@ -90,7 +95,11 @@ MIDDLEWARE = [
 ]
 
 # --- database -----------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/nocode")}
+# No fallback to a server on 127.0.0.1:5432: `manage.py` takes the URL of the running `up` (platform/devstack/
+# servers.py) when DATABASE_URL is unset, and without either the only commands that run are those needing no database;
+# the placeholder names a socket that does not exist, so nothing can connect to another server by accident.
+NO_DATABASE_URL = "postgres://postgres@/%2Fnonexistent%2Fno-DATABASE_URL-and-no-manage.py-up/nocode"
+DATABASES = {"default": env.db("DATABASE_URL", default=NO_DATABASE_URL)}
 # django-tenants' backend with a round-trip-free health check (shared_apps/foundation/postgresql/base.py).
 DATABASES["default"]["ENGINE"] = "shared_apps.foundation.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
@@ -159,6 +168,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "NoCode Backend platform API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the drf-spectacular-sidecar static files (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     # Jobs and workflow runs share these states under the field name `state`: one named enum, not a hash suffix.
     "ENUM_NAME_OVERRIDES": {"ProgressStateEnum": ["pending", "running", "succeeded", "failed"]},
 }
@@ -238,6 +252,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 
 # --- project knobs (limits, page sizes, timeouts) -----------------------------------------------
 NOCODE = {
     "PUBLIC_HOSTS": PUBLIC_HOSTS,
+    # The public URL of each project (`https://{slug}.nocode.example.com`) as the platform API reports it; unset,
+    # `<scheme>://<slug>.<BASE_DOMAIN>[:port]` with the scheme and port of the request.
+    "PUBLIC_URL_TEMPLATE": env("PUBLIC_URL_TEMPLATE", default=""),
     "PG_BIN_DIR": env("NOCODE_PG_BIN_DIR", default=""),
     "ROUTING_CACHE_SECONDS": env.int("NOCODE_ROUTING_CACHE_SECONDS", default=300),
     "DDL_LOCK_TIMEOUT_MS": env.int("NOCODE_DDL_LOCK_TIMEOUT_MS", default=3000),

@@ -1,10 +1,13 @@
 """Production: secrets required from the environment, HTTPS and security headers on."""
 
 from .base import *  # noqa: F403
-from .base import LOG_LEVEL, env
+from .base import LOG_LEVEL, STORAGES, env
 from .base import logging_config as _logging_config
 
 DEBUG = False
+# Compressed (gzip), content-hashed static files, collected at image build and by the migrate job; WhiteNoise
+# serves them with far-future cache headers (nginx may serve the same files from the shared volume).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 SECRET_KEY = env("SECRET_KEY")  # required: no default
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -28,3 +28,38 @@ class HealthView(APIView):
         down = ", ".join(name for name, result in checks.items() if result["status"] != "ok")
         body = {"status": "unavailable", "checks": checks, **error_body("UNHEALTHY", f"Down: {down}.")}
         return Response(body, status=503)
+
+
+# What the platform root lists: relative paths on the base domain.
+PLATFORM_LINKS = {
+    "register": "/api/v1/auth/register/",
+    "login": "/api/v1/auth/login/",
+    "me": "/api/v1/auth/me/",
+    "organizations": "/api/v1/organizations/",
+    "projects": "/api/v1/projects/",
+    "health": "/api/v1/foundation/health/",
+    "docs": "/api/v1/docs/",
+    "redoc": "/api/v1/redoc/",
+    "schema": "/api/v1/schema/",
+    "console": "/admin/",
+}
+
+
+class PlatformRootView(APIView):
+    """`GET /api/v1/` on the base domain: what the platform API offers (public, no credentials needed)."""
+
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+
+    @extend_schema(
+        summary="What the platform API offers",
+        responses={200: OpenApiResponse(description="Links to the platform endpoints")},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "name": "NoCode Backend platform API",
+                "links": {name: request.build_absolute_uri(path) for name, path in PLATFORM_LINKS.items()},
+                "projects": "Each project's API is served at <slug>.<base domain>/api/v1/ (see `url` in projects/).",
+            }
+        )

@@ -346,11 +346,14 @@ def _answer_only(adm: _Admission) -> None:
 
 
 # The lane's step for each stage of tenants.admission.PIPELINE (observability, CORS, X-Frame-Options and rendering
-# act on the answer: `lane_answer`, `_headers`; "cookies" cannot apply: `lane_match` takes no request with a cookie).
+# act on the answer: `lane_answer`, `_headers`; error pages, static files and "cookies" cannot apply: the lane answers
+# JSON itself, its paths are not under /static/, and `lane_match` takes no request with a cookie).
 _STAGES: dict[str, Callable[[_Admission], None]] = {
+    "error_pages": _answer_only,
     "routing": _stage_routing,
     "observability": _answer_only,
     "security": _stage_security,
+    "static_files": _answer_only,
     "cors": _answer_only,
     "project_rate_limit": _stage_project_rate_limit,
     "usage": _stage_usage,
