@@ -357,7 +357,7 @@ def records_delete(*, table: TableDef, ids: Any) -> int:
     bulk_limit(ids, key="ids")
     missing = sorted(set(ids) - _existing_ids(table, ids))
     if missing:
-        raise ValidationFailed(
+        raise NotFound(
             "Unknown record ids; nothing was deleted.",
             code="RECORD_NOT_FOUND",
             fields={"ids": [f"No records with ids {', '.join(map(str, missing))}."]},

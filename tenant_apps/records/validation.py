@@ -104,8 +104,7 @@ def rows_clean(
     for (index, name, _, _), mismatch in zip(regex_checks, mismatches, strict=True):
         if mismatch:
             errors.add(index, name, "Does not match the required pattern.")
-    errors.raise_if_any()
-    _links_check(defs, table, cleaned, errors)
+    _links_check(defs, table, cleaned, errors)  # also when other values are invalid: every problem at once
     errors.raise_if_any()
     return cleaned
 

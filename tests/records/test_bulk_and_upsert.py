@@ -120,7 +120,7 @@ def test_bulk_update_is_all_or_nothing(api: Api, items: Any) -> None:
 def test_bulk_delete_all_or_nothing(api: Api, items: Any) -> None:
     api.post("/api/v1/tables/items/records/", {"records": [{"sku": "a"}, {"sku": "b"}, {"sku": "c"}]})
     refused = delete_with(api, "/api/v1/tables/items/records/", {"ids": [1, 42, 3]})
-    assert refused.status_code == 400
+    assert (refused.status_code, refused.json()["error"]["code"]) == (404, "RECORD_NOT_FOUND")
     assert refused.json()["error"]["fields"] == {"ids": ["No records with ids 42."]}
     assert len(_table()) == 3
     assert delete_with(api, "/api/v1/tables/items/records/", {"ids": ["1"]}).status_code == 400

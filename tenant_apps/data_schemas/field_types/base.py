@@ -44,11 +44,13 @@ class TableRef:
 
 @dataclass(frozen=True)
 class OptionsContext:
-    """Resolves table names for link options; `table_id` is the table being defined (None while creating it)."""
+    """Resolves table names for link options; `table_id` is the table being defined (None while creating it);
+    `tables_of` names where the tables come from in messages ("this project", "the spec")."""
 
     table_by_name: Callable[[str], TableRef | None]
     table_by_id: Callable[[int], TableRef | None]
     table_id: int | None
+    tables_of: str = "this project"
 
 
 # Operators the query language understands; each type declares the subset it supports (the filter engine of the
