@@ -19,10 +19,11 @@ from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, V
 from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas import filestore, naming
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
+from tenant_apps.data_schemas.field_types import FieldValueError
 
 from .events import record_changes
 from .selectors import MAX_RECORD_ID, record_get, records_by_ids, rows_finish
-from .validation import CleanRow, Errors, rows_clean
+from .validation import CleanRow, Errors, Mode, rows_clean
 
 # --- errors --------------------------------------------------------------------------------------------------------
 
@@ -243,6 +244,25 @@ def records_update(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any]) ->
 # --- upsert --------------------------------------------------------------------------------------------------------
 
 
+def _key_of(key_field: FieldDef, raw: Any) -> Any:
+    """The coerced upsert key of a raw row, None when it has none or an invalid one (validation names it)."""
+    if not isinstance(raw, dict) or raw.get(key_field.name) is None:
+        return None
+    try:
+        return key_field.field_type.to_python(raw[key_field.name], key_field)
+    except FieldValueError:
+        return None
+
+
+def _existing_keys(table: TableDef, key_field: FieldDef, rows: Sequence[Any]) -> dict[Any, int]:
+    """key value -> id of the existing records that rows of an upsert name."""
+    keys = {value for raw in rows if (value := _key_of(key_field, raw)) is not None}
+    if not keys:
+        return {}
+    manager = table.model._default_manager
+    return dict(manager.filter(**{f"{key_field.name}__in": list(keys)}).values_list(key_field.name, "id"))
+
+
 @dataclass(frozen=True)
 class UpsertResult:
     records: list[dict[str, Any]]
@@ -250,10 +270,11 @@ class UpsertResult:
 
 
 def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], key: str, bulk: bool) -> UpsertResult:
-    """Insert, or update the record with the same value of the unique field `key` (INSERT ... ON CONFLICT).
+    """Insert, or update the record with the same value of the unique field `key`.
 
-    Rows are validated as creates (omitted fields take their defaults on insert); an update changes only the
-    fields the row gives.
+    A row whose key names an existing record is validated and written as an update (PATCH: only the fields it
+    gives; required fields may be omitted); the others as creates (omitted fields take their defaults), inserted
+    with ON CONFLICT on the key so that a concurrent insert of the same key becomes an update.
     """
     key_field = table.field(key)
     if key_field is None or not key_field.unique or not key_field.has_column:
@@ -264,7 +285,10 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
         )
     if bulk:
         bulk_limit(rows)
-    cleaned = rows_clean(defs, table, rows, mode="create", bulk=bulk)
+    manager = table.model._default_manager
+    existing = _existing_keys(table, key_field, rows)
+    modes: list[Mode] = ["update" if _key_of(key_field, raw) in existing else "create" for raw in rows]
+    cleaned = rows_clean(defs, table, rows, mode="create", bulk=bulk, row_modes=modes)
     errors = Errors(bulk)
     keys: dict[Any, int] = {}
     for index, (raw, row) in enumerate(zip(rows, cleaned, strict=True)):
@@ -277,18 +301,21 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
             keys[value] = index
     errors.raise_if_any()
     model = table.model
-    manager = model._default_manager
-    existing = dict(manager.filter(**{f"{key}__in": list(keys)}).values_list(key, "id"))
     for row in cleaned:
         row.record_id = existing.get(row.values[key])
     _unique_check(table, cleaned, bulk=bulk, skip=[key])
+    updates = [row for row in cleaned if row.record_id is not None]
     groups: dict[frozenset[str], list[int]] = {}
     for index, raw in enumerate(rows):
+        if cleaned[index].record_id is not None:
+            continue
         given = frozenset(name for name in raw if name in cleaned[index].values and name != key)
         groups.setdefault(given, []).append(index)
-    ids: list[int] = [0] * len(cleaned)
+    ids: list[int] = [row.record_id or 0 for row in cleaned]
     try:
         with transaction.atomic():
+            if updates:
+                _update(table, updates, replace=False)
             for given, indexes in groups.items():
                 objs = [model(**cleaned[i].values) for i in indexes]
                 done = manager.bulk_create(
@@ -299,14 +326,11 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
                 )
                 for i, obj in zip(indexes, done, strict=True):
                     ids[i] = obj.pk
-            replace_links = [(record_id, row) for record_id, row in zip(ids, cleaned, strict=True) if row.links]
+            inserted = [(record_id, row) for record_id, row in zip(ids, cleaned, strict=True) if row.record_id is None]
+            replace_links = [(record_id, row) for record_id, row in inserted if row.links]
             if replace_links:
                 _links_write(table, [i for i, _ in replace_links], [r for _, r in replace_links], replace=True)
-            record_changes(
-                table,
-                created=[i for i, row in zip(ids, cleaned, strict=True) if row.record_id is None],
-                updated=[i for i, row in zip(ids, cleaned, strict=True) if row.record_id is not None],
-            )
+            record_changes(table, created=[record_id for record_id, _ in inserted])
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
     return UpsertResult(
