@@ -9,7 +9,8 @@ and leaves the answers in `shared_apps.foundation.prefetch`, where each componen
   invalidated, and the routing middleware routes the request again;
 - project rate limit: INCR + EXPIRE of the window's counter (tenants.ratelimit decides from the count);
 - usage: HINCRBY of the day's request counter (a refused request is taken back by the rate limiter, as before it
-  was never counted);
+  was never counted), and of the record writes this process buffered since its previous request
+  (shared_apps.analytics.counters.writes_count);
 - definitions token (tenant_apps.data_schemas.definitions);
 - API key: the cached key record, and the key's rate-limit counter when this process already verified that key
   with the same secret (tenants.apikeys.known_key_id); otherwise the throttle counts on its own, as before.
@@ -32,7 +33,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from shared_apps.analytics.counters import usage_key
+from shared_apps.analytics.counters import usage_key, writes_restore, writes_take
 from tenant_apps.data_schemas.definitions import definitions_token_key
 
 from . import apikeys, ratelimit
@@ -123,6 +124,7 @@ def request_prefetch(
     def ignore(result: Any) -> None:
         return None
 
+    writes: dict[int, int] = {}
     try:
         pipe = _Batch()
         if route_entry is not None:
@@ -137,6 +139,10 @@ def request_prefetch(
         day_key = usage_key(timezone.now().date())
         pipe.hincrby(day_key, f"{route.project_id}:req", 1)
         handlers.append(lambda result: values.__setitem__(ratelimit.USAGE_COUNTED, True))
+        writes = writes_take()  # record writes of earlier requests of this process ride along
+        for project_id, amount in writes.items():
+            pipe.hincrby(day_key, f"{project_id}:writes", amount)
+            handlers.append(ignore)
         if _expire_due(day_key):
             pipe.expire(day_key, USAGE_TTL_SECONDS)
             handlers.append(ignore)
@@ -155,6 +161,7 @@ def request_prefetch(
                 counted(pipe, key, window + 1)
         for handler, result in zip(handlers, pipe.execute(), strict=True):
             handler(result)
+        writes = {}  # sent
         if late_expires:
             late = _Batch()
             for key, ttl in late_expires:
@@ -162,6 +169,7 @@ def request_prefetch(
             late.execute()
     except (RedisError, OSError) as exc:  # Redis down: every component falls back to its own call
         logger.warning("Request prefetch skipped, Redis unavailable: %s", exc)
+        writes_restore(writes)  # sent with a later request
         _expire_sent.clear()  # some EXPIREs marked as sent may not have reached Redis
         return {}
     return values

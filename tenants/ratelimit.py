@@ -22,12 +22,14 @@ from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from shared_apps.analytics import counters
 from shared_apps.analytics.counters import usage_count
 from shared_apps.foundation import prefetch
 
 from .apikeys import VerifiedKey
 
-USAGE_COUNTED = "usage-counted"  # prefetch marker: the request's pipeline already counted it (analytics middleware)
+USAGE_COUNTED = counters.USAGE_COUNTED  # prefetch marker: the request's pipeline already counted it
+
 
 logger = logging.getLogger(__name__)
 

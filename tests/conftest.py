@@ -17,6 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import user_create
+from shared_apps.analytics.counters import writes_take
 from shared_apps.foundation.schemas import activate
 from shared_apps.organizations.models import Organization
 from shared_apps.organizations.services import organization_create
@@ -130,7 +131,9 @@ def _drop_committed_schemas(request: pytest.FixtureRequest, django_db_blocker: A
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    """Routing and key caches live in Redis, outside the test transaction: wipe this run's keys around each test."""
+    """Routing and key caches live in Redis, outside the test transaction: wipe this run's keys around each test
+    (and the record writes this process has not sent yet)."""
+    writes_take()
     for alias in ("default", "platform"):
         caches[alias].delete_pattern("*")  # type: ignore[attr-defined]
     yield

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 
 from shared_apps.foundation import prefetch
 
-from .counters import usage_count
+from .counters import USAGE_COUNTED, usage_count
 
-USAGE_COUNTED = "usage-counted"  # set by tenants.hotpath when its pipeline counted the request
+__all__ = ["USAGE_COUNTED", "UsageCountingMiddleware"]
 
 
 class UsageCountingMiddleware:

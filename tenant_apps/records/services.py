@@ -2,7 +2,8 @@
 
 Each write validates every row first (validation.py), then checks unique fields (409 naming the field, and the
 row in bulk), then writes in one transaction. A constraint that still fails in PostgreSQL (a concurrent write)
-is mapped to the same errors; nothing is written in any error case. Callers check `write_records`.
+is mapped to the same errors; nothing is written in any error case. Callers check `write_records`. Committed
+writes are counted in the usage analytics (`record_writes`: one per record created, updated or deleted).
 """
 
 from collections.abc import Iterable, Sequence
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Now
 
+from shared_apps.analytics.counters import request_counted, writes_count
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
 from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas import filestore, naming
@@ -96,6 +98,15 @@ def bulk_limit(rows: Sequence[Any], key: str = "records") -> None:
         )
 
 
+def _writes_counted(count: int) -> None:
+    """Count `count` record writes in the project's usage analytics once the write commits (no Redis round trip
+    of its own in a request: shared_apps.analytics.counters.writes_count)."""
+    project_id = getattr(getattr(connection, "tenant", None), "pk", None)
+    if project_id is not None and count > 0:
+        buffer = request_counted()
+        transaction.on_commit(lambda: writes_count(project_id=project_id, amount=count, buffer=buffer))
+
+
 # --- links ---------------------------------------------------------------------------------------------------------
 
 
@@ -163,7 +174,9 @@ def records_create(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], bu
         bulk_limit(rows)
     cleaned = rows_clean(defs, table, rows, mode="create", bulk=bulk)
     _unique_check(table, cleaned, bulk=bulk)
-    return _insert(table, cleaned)
+    created = _insert(table, cleaned)
+    _writes_counted(len(created))
+    return created
 
 
 # --- update --------------------------------------------------------------------------------------------------------
@@ -211,6 +224,7 @@ def record_update(*, defs: SchemaDefs, table: TableDef, record_id: int, data: An
     cleaned[0].record_id = record_id
     _unique_check(table, cleaned, bulk=False)
     _update(table, cleaned, replace=replace)
+    _writes_counted(1)
     return record_get(defs=defs, table=table, record_id=record_id)
 
 
@@ -238,6 +252,7 @@ def records_update(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any]) ->
     errors.raise_if_any()
     _unique_check(table, cleaned, bulk=True)
     _update(table, cleaned, replace=False)
+    _writes_counted(len(cleaned))
     return records_by_ids(table=table, ids=[row.record_id for row in cleaned])  # type: ignore[misc]
 
 
@@ -333,6 +348,7 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
             record_changes(table, created=[record_id for record_id, _ in inserted])
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
+    _writes_counted(len(cleaned))
     return UpsertResult(
         records=records_by_ids(table=table, ids=ids), created=[row.record_id is None for row in cleaned]
     )
@@ -365,6 +381,7 @@ def _delete(table: TableDef, ids: Sequence[int]) -> int:
         ) from exc
     if paths:
         transaction.on_commit(lambda: filestore.files_delete(paths))
+    _writes_counted(int(deleted))
     return int(deleted)
 
 
@@ -441,6 +458,7 @@ def record_file_upload(
         old_path = previous.get("path") if isinstance(previous, dict) else None
         if old_path:
             transaction.on_commit(lambda: filestore.files_delete([old_path]))
+        _writes_counted(1)
     return record_get(defs=defs, table=table, record_id=record_id)
 
 
@@ -464,3 +482,4 @@ def record_file_delete(*, table: TableDef, record_id: int, field_name: str) -> N
         path = value.get("path")
         if path:
             transaction.on_commit(lambda: filestore.files_delete([path]))
+        _writes_counted(1)
