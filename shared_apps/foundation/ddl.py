@@ -174,6 +174,11 @@ def unique_add(*, cursor: CursorWrapper, table: str, name: str, columns: Sequenc
     cursor.execute(f"ALTER TABLE {ident(table)} ADD CONSTRAINT {ident(name)} UNIQUE ({cols})")
 
 
+def unique_lower_index_create(*, cursor: CursorWrapper, table: str, name: str, column: str) -> None:
+    """A unique index on `lower(column)`: values equal but for case collide (e-mail addresses)."""
+    cursor.execute(f"CREATE UNIQUE INDEX {ident(name)} ON {ident(table)} (lower({ident(column)}))")
+
+
 def constraint_drop(*, cursor: CursorWrapper, table: str, name: str) -> None:
     cursor.execute(f"ALTER TABLE {ident(table)} DROP CONSTRAINT {ident(name)}")
 

@@ -14,7 +14,7 @@ import psycopg.errors
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models.functions import Now
+from django.db.models.functions import Lower, Now
 
 from shared_apps.analytics.counters import request_counted, writes_count
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
@@ -32,9 +32,26 @@ from .validation import CleanRow, Errors, Mode, rows_clean
 
 def _field_by_constraint(table: TableDef, constraint: str | None) -> FieldDef | None:
     for field in table.fields:
-        if constraint in (naming.unique_name(table.id, field.id), naming.foreign_key_name(table.id, field.id)):
+        names = (
+            naming.unique_name(table.id, field.id),
+            naming.unique_casefold_name(table.id, field.id),
+            naming.foreign_key_name(table.id, field.id),
+        )
+        if constraint in names:
             return field
     return None
+
+
+def _by_unique_key(table: TableDef, field: FieldDef, values: Iterable[Any]) -> list[tuple[Any, int]]:
+    """(unique key, id) of the records whose `field` has one of these values, compared as the field type compares
+    unique values (`unique_key`: e-mail addresses without case, through the index on lower(column))."""
+    manager = table.model._default_manager
+    field_type = field.field_type
+    keys = list({field_type.unique_key(value) for value in values})
+    if field_type.unique_casefold:
+        found = manager.annotate(_unique_key=Lower(field.name)).filter(_unique_key__in=keys)
+        return list(found.values_list("_unique_key", "id"))
+    return list(manager.filter(**{f"{field.name}__in": keys}).values_list(field.name, "id"))
 
 
 def integrity_error(table: TableDef, exc: IntegrityError, *, prefix: str = "") -> DomainError:
@@ -64,7 +81,6 @@ def integrity_error(table: TableDef, exc: IntegrityError, *, prefix: str = "") -
 def _unique_check(table: TableDef, rows: Sequence[CleanRow], *, bulk: bool, skip: Iterable[str] = ()) -> None:
     """409 when a unique value repeats within the batch or belongs to another existing record."""
     errors = Errors(bulk)
-    model = table.model
     for field in table.fields:
         if not field.unique or field.name in skip:
             continue
@@ -72,14 +88,13 @@ def _unique_check(table: TableDef, rows: Sequence[CleanRow], *, bulk: bool, skip
         for index, row in enumerate(rows):
             value = row.values.get(field.name)
             if value is not None:
-                values.setdefault(value, []).append(index)
+                values.setdefault(field.field_type.unique_key(value), []).append(index)
         if not values:
             continue
         for indexes in values.values():
             for index in indexes[1:]:
                 errors.add(index, field.name, "Repeats a value of another record in this request.")
-        existing = model._default_manager.filter(**{f"{field.name}__in": list(values)}).values_list(field.name, "id")
-        for value, record_id in existing:
+        for value, record_id in _by_unique_key(table, field, values):
             for index in values.get(value, []):
                 if rows[index].record_id != record_id:
                     errors.add(index, field.name, "A record with this value already exists.")
@@ -260,22 +275,20 @@ def records_update(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any]) ->
 
 
 def _key_of(key_field: FieldDef, raw: Any) -> Any:
-    """The coerced upsert key of a raw row, None when it has none or an invalid one (validation names it)."""
+    """The upsert key of a raw row (`FieldType.unique_key` of its coerced value), None when it has none or an
+    invalid one (validation names it)."""
     if not isinstance(raw, dict) or raw.get(key_field.name) is None:
         return None
     try:
-        return key_field.field_type.to_python(raw[key_field.name], key_field)
+        return key_field.field_type.unique_key(key_field.field_type.to_python(raw[key_field.name], key_field))
     except FieldValueError:
         return None
 
 
 def _existing_keys(table: TableDef, key_field: FieldDef, rows: Sequence[Any]) -> dict[Any, int]:
-    """key value -> id of the existing records that rows of an upsert name."""
+    """unique key (`FieldType.unique_key`) -> id of the existing records that rows of an upsert name."""
     keys = {value for raw in rows if (value := _key_of(key_field, raw)) is not None}
-    if not keys:
-        return {}
-    manager = table.model._default_manager
-    return dict(manager.filter(**{f"{key_field.name}__in": list(keys)}).values_list(key_field.name, "id"))
+    return dict(_by_unique_key(table, key_field, keys)) if keys else {}
 
 
 @dataclass(frozen=True)
@@ -308,6 +321,7 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
     keys: dict[Any, int] = {}
     for index, (raw, row) in enumerate(zip(rows, cleaned, strict=True)):
         value = row.values.get(key)
+        value = None if value is None else key_field.field_type.unique_key(value)
         if value is None or key not in raw:
             errors.add(index, key, "Required for an upsert.")
         elif value in keys:
@@ -317,7 +331,7 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
     errors.raise_if_any()
     model = table.model
     for row in cleaned:
-        row.record_id = existing.get(row.values[key])
+        row.record_id = existing.get(key_field.field_type.unique_key(row.values[key]))
     _unique_check(table, cleaned, bulk=bulk, skip=[key])
     updates = [row for row in cleaned if row.record_id is not None]
     groups: dict[frozenset[str], list[int]] = {}
