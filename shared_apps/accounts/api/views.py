@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from shared_apps.foundation.api.inputs import validated
 from shared_apps.foundation.api.requests import AuthedRequest
 from shared_apps.organizations.selectors import membership_list_for_user
 
@@ -20,9 +21,7 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
 
     def post(self, request: Request) -> Response:
-        data = RegisterInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = user_register(**data.validated_data)
+        user = user_register(**validated(RegisterInput, request.data))
         refresh = RefreshToken.for_user(user)
         body = {"user": UserOutput(user).data, "access": str(refresh.access_token), "refresh": str(refresh)}
         return Response(body, status=status.HTTP_201_CREATED)
