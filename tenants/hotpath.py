@@ -9,7 +9,8 @@ and the usage counter would each be a Redis round trip of its own (why this matt
   invalidated, and the routing middleware routes the request again;
 - project rate limit: INCR + EXPIRE of the window's counter (tenants.ratelimit decides from the count);
 - usage: HINCRBY of the day's request counter (a refused request is taken back by the rate limiter, as before it
-  was never counted);
+  was never counted), and of the record writes this process buffered since its previous request
+  (tenants.usage.writes_count);
 - definitions token (tenant_apps.data_schemas.definitions);
 - API key: the cached key record, and the key's rate-limit counter when this process already verified that key
   with the same secret (tenants.apikeys.known_key_id); otherwise the throttle counts on its own, as before.
@@ -32,7 +33,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from tenants.usage import usage_key
+from tenants.usage import usage_key, writes_restore, writes_take
 
 from . import apikeys, ratelimit
 from .authentication import raw_key
@@ -122,6 +123,7 @@ def request_prefetch(
     def ignore(result: Any) -> None:
         return None
 
+    writes: dict[int, int] = {}
     try:
         pipe = _Batch()
         if route_entry is not None:
@@ -136,6 +138,10 @@ def request_prefetch(
         day_key = usage_key(timezone.now().date())
         pipe.hincrby(day_key, f"{route.project_id}:req", 1)
         handlers.append(lambda result: values.__setitem__(ratelimit.USAGE_COUNTED, True))
+        writes = writes_take()  # record writes of earlier requests of this process ride along
+        for project_id, amount in writes.items():
+            pipe.hincrby(day_key, f"{project_id}:writes", amount)
+            handlers.append(ignore)
         if _expire_due(day_key):
             pipe.expire(day_key, USAGE_TTL_SECONDS)
             handlers.append(ignore)
@@ -154,6 +160,7 @@ def request_prefetch(
                 counted(pipe, key, window + 1)
         for handler, result in zip(handlers, pipe.execute(), strict=True):
             handler(result)
+        writes = {}  # sent
         if late_expires:
             late = _Batch()
             for key, ttl in late_expires:
@@ -161,6 +168,7 @@ def request_prefetch(
             late.execute()
     except (RedisError, OSError) as exc:  # Redis down: every component falls back to its own call
         logger.warning("Request prefetch skipped, Redis unavailable: %s", exc)
+        writes_restore(writes)  # sent with a later request
         _expire_sent.clear()  # some EXPIREs marked as sent may not have reached Redis
         return {}
     return values

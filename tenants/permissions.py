@@ -6,6 +6,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from .access import project_access
+from .roles import refusal_message
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -26,6 +27,6 @@ class ProjectPermission(BasePermission):
         if wanted is None:
             wanted = "read" if request.method in SAFE_METHODS else "manage_project"
         if wanted not in access.capabilities:
-            self.message = f"Your role '{access.role}' does not allow this ({wanted})."
+            self.message = refusal_message(role=access.role, via=access.via, capability=wanted)
             return False
         return True

@@ -18,15 +18,14 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from shared_apps.foundation import prefetch
-from tenants.usage import usage_count
 
 from .apikeys import VerifiedKey
-
-USAGE_COUNTED = "usage-counted"  # prefetch marker: the request's pipeline already counted it (analytics middleware)
+from .usage import USAGE_COUNTED, usage_count
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +76,22 @@ def _window() -> int:
     return max(1, int(settings.NOCODE["RATE_LIMIT_WINDOW_SECONDS"]))
 
 
+RETRY_IN = "Retry in {wait} s."  # the end of every 429 message: "Too many requests for this <what>. Retry in N s."
+
+
 def too_many_requests(decision: Decision, message: str) -> HttpResponse:
     # Imported here: errors imports DRF views, whose settings import ApiKeyRateThrottle from this module.
     from shared_apps.foundation.errors import json_error
 
-    response = json_error(429, "RATE_LIMITED", f"{message} Retry in {decision.retry_after} s.")
+    response = json_error(429, "RATE_LIMITED", f"{message} {RETRY_IN.format(wait=decision.retry_after)}")
     response["Retry-After"] = str(decision.retry_after)
     return response
+
+
+class RateLimited(Throttled):
+    """DRF's 429 worded like the project limit's (`too_many_requests`); code RATE_LIMITED, Retry-After set."""
+
+    extra_detail_singular = extra_detail_plural = RETRY_IN
 
 
 class ProjectRateLimitMiddleware:
@@ -119,7 +127,9 @@ class ApiKeyRateThrottle(BaseThrottle):
             return True
         decision = rate_limit_hit(bucket=f"apikey:{key.key_id}", limit=limit, window_seconds=_window())
         self.retry_after = decision.retry_after
-        return decision.allowed
+        if not decision.allowed:
+            raise RateLimited(wait=decision.retry_after, detail="Too many requests for this API key.")
+        return True
 
     def wait(self) -> float | None:
         return self.retry_after

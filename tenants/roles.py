@@ -23,6 +23,29 @@ SCOPE_ROLE: dict[str, str] = {
 }
 
 
+# What a capability lets one do, for refusals ("this 'read' key cannot write records").
+CAPABILITY_WORDS: dict[str, str] = {
+    "read": "read this project",
+    "write_records": "write records",
+    "manage_schema": "change tables and fields",
+    "manage_project": "manage the project",
+    "delete_project": "delete the project",
+}
+
+
+def scope_of_role(role: str) -> str:
+    """The API key scope that grants `role`."""
+    return next(scope for scope, granted in SCOPE_ROLE.items() if granted == role)
+
+
+def refusal_message(*, role: str, via: str, capability: str) -> str:
+    """Why a caller with `role` (through a JWT or an API key) may not use `capability`."""
+    action = CAPABILITY_WORDS.get(capability, capability)
+    if via == "api_key":
+        return f"This '{scope_of_role(role)}' key cannot {action}."
+    return f"Your role '{role}' does not allow this ({capability}): it cannot {action}."
+
+
 def strongest(*roles: str | None) -> str | None:
     present = [r for r in roles if r]
     return max(present, key=lambda r: RANK[ProjectRole(r)]) if present else None

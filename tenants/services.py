@@ -19,6 +19,7 @@ from shared_apps.foundation.confirmation import confirmation_require
 from shared_apps.foundation.ddl import ddl_block, schema_drop
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from shared_apps.foundation.schemas import in_public
+from shared_apps.foundation.slugs import slug_base, slug_free
 from shared_apps.organizations.models import Organization
 from shared_apps.organizations.services import new_member_user
 
@@ -35,14 +36,46 @@ RESERVED_SLUGS = frozenset(
 )
 
 
+SLUG_RULE = "3-40 lower-case letters, digits and single hyphens; starts with a letter."
+
+
+def _slug_usable(slug: str) -> bool:
+    return bool(SLUG_RE.match(slug)) and not slug.startswith("pg-") and slug not in RESERVED_SLUGS
+
+
 def slug_validate(slug: str) -> None:
     if not SLUG_RE.match(slug) or slug.startswith("pg-"):
+        suggestion = slug_base(str(slug), max_length=40, min_length=3)
+        example = f" (e.g. '{suggestion}')" if _slug_usable(suggestion) else ""
         raise ValidationFailed(
-            "Invalid project slug.",
-            fields={"slug": ["3-40 lower-case letters, digits and single hyphens; starts with a letter."]},
+            f"Invalid project slug '{slug}': use lower-case letters, digits and single hyphens (3-40 characters, "
+            f"starting with a letter){example}.",
+            fields={"slug": [SLUG_RULE]},
         )
     if slug in RESERVED_SLUGS:
         raise ValidationFailed("Reserved project slug.", fields={"slug": [f"'{slug}' is reserved."]})
+
+
+def project_slug_for(name: str) -> str:
+    """A free project slug derived from `name` ("Acme Shop" -> "acme-shop", then "acme-shop-2", ...)."""
+    base = slug_base(name, max_length=40, min_length=3)
+    hosts = f".{settings.BASE_DOMAIN}"
+
+    def free(slug: str) -> bool:
+        return (
+            _slug_usable(slug)
+            and not Project.objects.filter(slug=slug).exists()
+            and not Domain.objects.filter(domain=f"{slug}{hosts}").exists()
+        )
+
+    with in_public():
+        slug = slug_free(base, max_length=40, usable=free) if base else None
+    if slug is None:
+        raise ValidationFailed(
+            "Give the project a slug (none could be derived from its name).",
+            fields={"slug": [f"Required when the name has no letters. {SLUG_RULE}"]},
+        )
+    return slug
 
 
 def schema_name_for(slug: str) -> str:
@@ -50,14 +83,22 @@ def schema_name_for(slug: str) -> str:
 
 
 def project_create(
-    *, user: User, organization: Organization, org_role: str, slug: str, name: str, description: str = ""
+    *,
+    user: User,
+    organization: Organization,
+    org_role: str,
+    slug: str | None = None,
+    name: str = "",
+    description: str = "",
 ) -> Project:
     """Create a ready project: row, domain, owner membership and a complete schema, all in one transaction.
 
-    On any failure nothing is left behind (no schema, domain or row). Raises Conflict if the slug is taken.
+    Without a slug, one is derived from the name (`project_slug_for`). On any failure nothing is left behind (no
+    schema, domain or row). Raises Conflict if the slug is taken.
     """
     if org_role not in ORG_ROLE_IMPLIES:
         raise PermissionDenied("Only organization owners and admins can create projects.")
+    slug = slug if slug else project_slug_for(name)
     slug_validate(slug)
     snapshot = snapshot_current()
     host = f"{slug}.{settings.BASE_DOMAIN}"
@@ -91,7 +132,14 @@ class ProjectFromSpec:
 
 
 def project_create_from_spec(
-    *, user: User, organization: Organization, org_role: str, slug: str, name: str, description: str = "", spec: Any
+    *,
+    user: User,
+    organization: Organization,
+    org_role: str,
+    slug: str | None = None,
+    name: str = "",
+    description: str = "",
+    spec: Any,
 ) -> ProjectFromSpec:
     """Create the project as `project_create` does, then apply `spec` to it as a job (tenant_apps/jobs).
 

@@ -2,17 +2,27 @@
 
 Hash `usage:<YYYY-MM-DD>` holds fields `<project_id>:req` and `<project_id>:writes`. A Redis outage loses counts
 (analytics, not billing-grade) but never fails the request.
+
+Record writes (`writes_count`, called by the records write services after commit) cost a request no Redis round
+trip: inside a request they are added up in this process and sent with the NEXT request's one pipeline
+(tenants.hotpath takes them with `writes_take`), or at process exit; outside requests (workers, commands) they are
+sent at once.
 """
 
+import atexit
 import logging
+import threading
 from datetime import date
 
 from django.conf import settings
 from django.utils import timezone
 from django_redis import get_redis_connection
 
+from shared_apps.foundation import prefetch
+
 logger = logging.getLogger(__name__)
 METRICS = ("req", "writes")
+USAGE_COUNTED = "usage-counted"  # prefetch marker: the request's pipeline (tenants.hotpath) counted the request
 
 
 def key_prefix(kind: str = "usage") -> str:
@@ -36,3 +46,46 @@ def usage_count(*, project_id: int, metric: str, amount: int = 1) -> None:
         pipe.execute()
     except Exception:
         logger.warning("usage counter unavailable", exc_info=True)
+
+
+_pending_writes: dict[int, int] = {}
+_pending_lock = threading.Lock()
+
+
+def request_counted() -> bool:
+    """True inside a request whose one Redis pipeline (tenants.hotpath) counted it: writes can ride on the next."""
+    return prefetch.get(USAGE_COUNTED) is True
+
+
+def writes_count(*, project_id: int, amount: int, buffer: bool) -> None:
+    """Count `amount` record writes of a project: buffered for the next request's pipeline when `buffer` (decided
+    with `request_counted` while the request runs), sent at once otherwise."""
+    if amount <= 0:
+        return
+    if not buffer:
+        usage_count(project_id=project_id, metric="writes", amount=amount)
+        return
+    with _pending_lock:
+        _pending_writes[project_id] = _pending_writes.get(project_id, 0) + amount
+
+
+def writes_take() -> dict[int, int]:
+    """The buffered record writes (project id -> count), removed from the buffer: the caller sends them."""
+    with _pending_lock:
+        taken = dict(_pending_writes)
+        _pending_writes.clear()
+    return taken
+
+
+def writes_restore(taken: dict[int, int]) -> None:
+    """Put writes taken with `writes_take` back when sending them failed."""
+    with _pending_lock:
+        for project_id, amount in taken.items():
+            _pending_writes[project_id] = _pending_writes.get(project_id, 0) + amount
+
+
+@atexit.register
+def writes_flush() -> None:
+    """Send the buffered record writes now (at process exit; tests)."""
+    for project_id, amount in writes_take().items():
+        usage_count(project_id=project_id, metric="writes", amount=amount)

@@ -22,6 +22,7 @@ from shared_apps.organizations.models import Organization
 from shared_apps.organizations.services import organization_create
 from tenants.models import Project
 from tenants.services import api_key_create, project_create
+from tenants.usage import writes_take
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery-9"
@@ -130,7 +131,9 @@ def _drop_committed_schemas(request: pytest.FixtureRequest, django_db_blocker: A
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    """Routing and key caches live in Redis, outside the test transaction: wipe this run's keys around each test."""
+    """Routing and key caches live in Redis, outside the test transaction: wipe this run's keys around each test
+    (and the record writes this process has not sent yet)."""
+    writes_take()
     for alias in ("default", "platform"):
         caches[alias].delete_pattern("*")  # type: ignore[attr-defined]
     yield

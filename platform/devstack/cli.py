@@ -139,6 +139,27 @@ def child_env(database_url: str, redis_url: str, settings_module: str) -> dict[s
     return env
 
 
+def service_env(env: dict[str, str], service: str, var: Path) -> dict[str, str]:
+    """A child's environment: its own log label (NOCODE_SERVICE) and the metrics directory all children share
+    (PROMETHEUS_MULTIPROC_DIR, `<var>/metrics` unless set), so web's /metrics merges every process's samples."""
+    return {
+        **env,
+        "NOCODE_SERVICE": service,
+        "PROMETHEUS_MULTIPROC_DIR": env.get("PROMETHEUS_MULTIPROC_DIR") or str(var / "metrics"),
+    }
+
+
+def metrics_dir_prepare(env: dict[str, str], var: Path) -> None:
+    """Create the children's metrics directory; our own `<var>/metrics` also loses a previous run's sample files
+    (nothing runs yet). A directory named by PROMETHEUS_MULTIPROC_DIR is left as it is."""
+    path = Path(service_env(env, "web", var)["PROMETHEUS_MULTIPROC_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    if env.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    for stale in (*path.glob("*.db"), *path.glob("slot-*.lock")):
+        stale.unlink(missing_ok=True)
+
+
 def _manage(env: dict[str, str], *args: str) -> None:
     """Run a management command in the foreground (a terminal Ctrl-C reaches it too)."""
     proc = spawn([sys.executable, str(MANAGE), *args], env=env, cwd=REPO_DIR, own_session=False)
@@ -247,8 +268,9 @@ def up() -> int:
         _collect_static(env)
         if not wait_port_free(port):
             raise StartupError(f"Port {port} is in use: stop what listens there or set PORT.")
+        metrics_dir_prepare(env, var)
         for name, argv in _children(port, var).items():
-            children[name] = spawn(argv, env=env, cwd=REPO_DIR)
+            children[name] = spawn(argv, env=service_env(env, name, var), cwd=REPO_DIR)
         deadline = time.monotonic() + 60
         while not port_accepts(port):
             if (dead := _dead_child(children, stack)) or time.monotonic() > deadline:

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from shared_apps.foundation import prefetch
-from tenants.ratelimit import USAGE_COUNTED  # set by tenants.hotpath when its pipeline counted the request
-from tenants.usage import usage_count
+from tenants.usage import USAGE_COUNTED, usage_count
 
 
 class UsageCountingMiddleware:

@@ -179,6 +179,11 @@ def unique_add(*, cursor: CursorWrapper, table: str, name: str, columns: Sequenc
     cursor.execute(f"ALTER TABLE {ident(table)} ADD CONSTRAINT {ident(name)} UNIQUE ({cols})")
 
 
+def unique_lower_index_create(*, cursor: CursorWrapper, table: str, name: str, column: str) -> None:
+    """A unique index on `lower(column)`: values equal but for case collide (e-mail addresses)."""
+    cursor.execute(f"CREATE UNIQUE INDEX {ident(name)} ON {ident(table)} (lower({ident(column)}))")
+
+
 def constraint_drop(*, cursor: CursorWrapper, table: str, name: str) -> None:
     cursor.execute(f"ALTER TABLE {ident(table)} DROP CONSTRAINT {ident(name)}")
 
@@ -191,15 +196,22 @@ def index_drop(*, cursor: CursorWrapper, name: str) -> None:
     cursor.execute(f"DROP INDEX IF EXISTS {ident(name)}")
 
 
+# What separates the words of a search document and of a search term besides white space (a regular expression
+# valid in Python and PostgreSQL): PostgreSQL's parser keeps `ann@example.com` or `https://a.example/x` as one token;
+# split at @ . / : - every part is a word.
+SEARCH_SEPARATORS = "[-@./:]+"
+
+
 def search_vector_sql(columns: Sequence[str]) -> str:
-    """The full-text document of a row: its text `columns` joined, as a 'simple' tsvector (no stemming).
+    """The full-text document of a row: its text `columns` joined, split at SEARCH_SEPARATORS, as a 'simple'
+    tsvector (no stemming).
 
     Used verbatim both by the GIN index (`search_index_create`) and by queries, so PostgreSQL can match the index.
     """
     if not columns:
         raise ValueError("A search vector needs at least one column.")
     joined = " || ' ' || ".join(f"coalesce({ident(c)}, '')" for c in columns)
-    return f"to_tsvector('simple'::regconfig, {joined})"
+    return f"to_tsvector('simple'::regconfig, regexp_replace({joined}, '{SEARCH_SEPARATORS}', ' ', 'g'))"
 
 
 def search_index_create(*, cursor: CursorWrapper, table: str, name: str, columns: Sequence[str]) -> None:

@@ -10,6 +10,7 @@ from shared_apps.accounts.models import User
 from shared_apps.accounts.selectors import user_get_by_email
 from shared_apps.accounts.tasks import membership_email_on_commit
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from shared_apps.foundation.slugs import slug_base, slug_free
 
 from .models import Membership, Organization, OrgRole
 
@@ -28,12 +29,35 @@ def _validate_role(role: str) -> OrgRole:
     return OrgRole(role)
 
 
-@transaction.atomic
-def organization_create(*, user: User, slug: str, name: str) -> Organization:
-    """Create an organization; the creator becomes its owner."""
-    if not SLUG_RE.match(slug):
+SLUG_RULE = "Lower-case letters, digits and hyphens, 1-50 characters."
+
+
+def organization_slug_for(name: str) -> str:
+    """A free organization slug derived from `name` ("Acme Inc." -> "acme-inc", then "acme-inc-2", ...)."""
+    base = slug_base(name, max_length=50)
+
+    def free(slug: str) -> bool:
+        return bool(SLUG_RE.match(slug)) and not Organization.objects.filter(slug=slug).exists()
+
+    slug = slug_free(base, max_length=50, usable=free) if base else None
+    if slug is None:
         raise ValidationFailed(
-            "Invalid slug.", fields={"slug": ["Lower-case letters, digits and hyphens, 1-50 characters."]}
+            "Give the organization a slug (none could be derived from its name).",
+            fields={"slug": [f"Required when the name has no letters. {SLUG_RULE}"]},
+        )
+    return slug
+
+
+@transaction.atomic
+def organization_create(*, user: User, slug: str | None = None, name: str = "") -> Organization:
+    """Create an organization; the creator becomes its owner. Without a slug, one is derived from the name."""
+    slug = slug if slug else organization_slug_for(name)
+    if not SLUG_RE.match(slug):
+        suggestion = slug_base(slug, max_length=50)
+        example = f" (e.g. '{suggestion}')" if suggestion and SLUG_RE.match(suggestion) else ""
+        raise ValidationFailed(
+            f"Invalid organization slug '{slug}': use lower-case letters, digits and hyphens{example}.",
+            fields={"slug": [SLUG_RULE]},
         )
     if Organization.objects.filter(slug=slug).exists():
         raise Conflict(f"Organization '{slug}' already exists.", code="SLUG_TAKEN", fields={"slug": ["Taken."]})

@@ -9,9 +9,10 @@ Request: `POST <url>` with the JSON body and headers
 Verification: recompute the HMAC over the timestamp, a dot and the exact body bytes; compare in constant time; refuse
 timestamps older than a few minutes (replays).
 
-An attempt succeeds on a 2xx answer within NOCODE["WEBHOOK_TIMEOUT_SECONDS"]. A failed attempt is retried with
-countdown = TASK_RETRY_BASE_SECONDS * 2**(attempt-1) (capped) up to WEBHOOK_MAX_ATTEMPTS attempts; then the
-delivery is failed and the webhook's `consecutive_failures` grows; a success resets it. At
+An attempt succeeds on a 2xx answer within NOCODE["WEBHOOK_TIMEOUT_SECONDS"]. A URL refused at send time (a
+private or local address, see outbound.py) fails the delivery at once: retrying cannot help. Another failed attempt
+is retried with countdown = TASK_RETRY_BASE_SECONDS * 2**(attempt-1) (capped) up to WEBHOOK_MAX_ATTEMPTS
+attempts; then the delivery is failed and the webhook's `consecutive_failures` grows; a success resets it. At
 WEBHOOK_DISABLE_AFTER_FAILURES consecutive failed deliveries the webhook is disabled with the reason shown in the
 API. Deliveries are at-least-once (a worker killed mid-attempt sends again).
 """
@@ -30,7 +31,7 @@ from django.utils import timezone
 from tenant_apps.data_schemas.definitions import definitions_changed
 
 from .models import DeliveryState, Webhook, WebhookDelivery
-from .outbound import OutboundError, http_send
+from .outbound import OutboundError, OutboundRefused, http_send
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
         "X-NoCode-Timestamp": str(timestamp),
         "X-NoCode-Signature": signature(webhook.secret, timestamp, body),
     }
-    status_code, excerpt, error, duration = None, "", "", None
+    status_code, excerpt, error, duration, final = None, "", "", None, False
     started = time.monotonic()
     try:
         response = http_send(
@@ -107,14 +108,23 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
             error = f"HTTP {response.status_code}"
     except OutboundError as exc:
         error, duration = str(exc)[:1000], int((time.monotonic() - started) * 1000)
+        final = isinstance(exc, OutboundRefused)  # a refused URL fails the same way on every attempt
     return _finish(delivery.pk, attempt=delivery.attempts, status_code=status_code, excerpt=excerpt, error=error,
-                   duration=duration)  # fmt: skip
+                   duration=duration, final=final)  # fmt: skip
 
 
 @transaction.atomic
 def _finish(
-    delivery_id: int, *, attempt: int, status_code: int | None, excerpt: str, error: str, duration: int | None
+    delivery_id: int,
+    *,
+    attempt: int,
+    status_code: int | None,
+    excerpt: str,
+    error: str,
+    duration: int | None,
+    final: bool = False,
 ) -> AttemptResult:
+    """Record an attempt; a failure is retried unless `final` (the URL is refused) or the attempts are spent."""
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
     webhook = Webhook.objects.select_for_update().get(pk=delivery.webhook_id)
     now = timezone.now()
@@ -139,7 +149,7 @@ def _finish(
         delivery.state, delivery.finished_at = DeliveryState.SUCCEEDED, now
         webhook.consecutive_failures = 0
         result = AttemptResult(state=DeliveryState.SUCCEEDED)
-    elif attempt < _knob("WEBHOOK_MAX_ATTEMPTS") and webhook.active:
+    elif not final and attempt < _knob("WEBHOOK_MAX_ATTEMPTS") and webhook.active:
         delivery.state = DeliveryState.RETRYING
         result = AttemptResult(state=DeliveryState.RETRYING, retry_in=backoff_seconds(attempt))
     else:

@@ -27,6 +27,10 @@ class OutboundError(Exception):
     """The request was refused or could not complete (message is safe to show to the project's users)."""
 
 
+class OutboundRefused(OutboundError):
+    """The URL itself is refused (not http(s), credentials, a private or local address): retrying cannot help."""
+
+
 @dataclass(frozen=True)
 class OutboundResponse:
     status_code: int
@@ -93,7 +97,7 @@ def _resolve(host: str, port: int) -> str:
     if not addresses:
         raise OutboundError(f"Cannot resolve host '{host}'.")
     if not _private_allowed() and not all(_public(address) for address in addresses):
-        raise OutboundError(f"Host '{host}' resolves to a private or local address; refused.")
+        raise OutboundRefused(f"Host '{host}' resolves to a private or local address; refused.")
     return addresses[0]
 
 
@@ -103,7 +107,7 @@ def http_send(
     """Send one request to a checked, pinned address; OutboundError on refusal, timeout or connection failure."""
     problems = url_errors(url)
     if problems:
-        raise OutboundError(f"{problems[0]} ({url[:200]})")
+        raise OutboundRefused(f"{problems[0]} ({url[:200]})")
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)

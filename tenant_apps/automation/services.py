@@ -6,6 +6,7 @@ A workflow's cron schedule (a PeriodicTask in public) is written in the same tra
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +133,26 @@ def _name_clean(name: Any) -> str:
     return name.strip()
 
 
+def _all_cleaned(parts: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every cleaner and report every problem at once: one part's error as it is, several parts' merged."""
+    cleaned: dict[str, Any] = {}
+    failures: dict[str, ValidationFailed] = {}
+    for key, clean in parts.items():
+        try:
+            cleaned[key] = clean()
+        except ValidationFailed as exc:
+            failures[key] = exc
+    if len(failures) == 1:
+        raise next(iter(failures.values()))
+    if failures:
+        fields: Errors = {}
+        for failure in failures.values():
+            for key, messages in failure.fields.items():
+                fields.setdefault(key, []).extend(messages)
+        raise ValidationFailed(f"Invalid workflow: {', '.join(failures)}.", fields=fields)
+    return cleaned
+
+
 # --- workflows ------------------------------------------------------------------------------------------------------
 
 
@@ -162,13 +183,17 @@ def workflow_create(
     active: bool = True,
     created_by_id: int | None = None,
 ) -> Workflow:
-    clean_name = _name_clean(name)
-    spec = trigger_clean(trigger)
-    clean_steps = steps_clean(steps)
-    workflow = Workflow(
-        name=clean_name, description=description, active=active, steps=clean_steps, created_by_id=created_by_id
+    clean = _all_cleaned(
+        {
+            "name": lambda: _name_clean(name),
+            "trigger": lambda: trigger_clean(trigger),
+            "steps": lambda: steps_clean(steps),
+        }
     )
-    _apply_trigger(workflow, spec)
+    workflow = Workflow(
+        name=clean["name"], description=description, active=active, steps=clean["steps"], created_by_id=created_by_id
+    )
+    _apply_trigger(workflow, clean["trigger"])
     workflow.save()
     _schedule(workflow)
     definitions_changed()  # who listens to record events is cached with the definitions
@@ -187,16 +212,24 @@ def workflow_update(
     rotate_hook_secret: bool = False,
 ) -> Workflow:
     workflow = Workflow.objects.select_for_update().filter(pk=workflow_get(workflow_id=workflow_id).pk).get()
+    parts: dict[str, Callable[[], Any]] = {}
     if name is not None:
-        workflow.name = _name_clean(name)
+        parts["name"] = lambda: _name_clean(name)
+    if trigger is not None:
+        parts["trigger"] = lambda: trigger_clean(trigger)
+    if steps is not None:
+        parts["steps"] = lambda: steps_clean(steps)
+    clean = _all_cleaned(parts)
+    if "name" in clean:
+        workflow.name = clean["name"]
     if description is not None:
         workflow.description = description
     if active is not None:
         workflow.active = active
-    if trigger is not None:
-        _apply_trigger(workflow, trigger_clean(trigger))
-    if steps is not None:
-        workflow.steps = steps_clean(steps)
+    if "trigger" in clean:
+        _apply_trigger(workflow, clean["trigger"])
+    if "steps" in clean:
+        workflow.steps = clean["steps"]
     if rotate_hook_secret and workflow.trigger_type == TriggerType.WEBHOOK:
         workflow.hook_secret = secrets.token_urlsafe(32)
     workflow.save()

@@ -80,6 +80,11 @@ def unique_name(table_id: int, field_id: int) -> str:
     return f"uq_{int(table_id)}_{int(field_id)}"
 
 
+def unique_casefold_name(table_id: int, field_id: int) -> str:
+    """The unique index on lower(column) of a field whose type compares values without case (e-mail)."""
+    return f"uq_{int(table_id)}_{int(field_id)}_ci"
+
+
 def foreign_key_name(table_id: int, field_id: int, suffix: str = "") -> str:
     return f"fk_{int(table_id)}_{int(field_id)}{suffix}"
 

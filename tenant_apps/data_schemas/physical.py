@@ -118,8 +118,19 @@ def field_drop(*, cursor: CursorWrapper, physical: str, table_id: int, field: Fi
 
 
 def unique_set(*, cursor: CursorWrapper, table_id: int, physical: str, field: FieldDef, unique: bool) -> None:
+    """Add or drop the field's unique constraint, and for `unique_casefold` types its unique index on lower()."""
     name = naming.unique_name(table_id, field.id)
     if unique:
         ddl.unique_add(cursor=cursor, table=physical, name=name, columns=[field.name])
     else:
         ddl.constraint_drop(cursor=cursor, table=physical, name=name)
+    unique_casefold_set(cursor=cursor, table_id=table_id, physical=physical, field=field, present=unique)
+
+
+def unique_casefold_set(*, cursor: CursorWrapper, table_id: int, physical: str, field: FieldDef, present: bool) -> None:
+    """The unique index on lower(column) exists iff `present` and the field's type compares unique values without
+    case (dropped before a type change, which could not rebuild it, and made again after)."""
+    name = naming.unique_casefold_name(table_id, field.id)
+    ddl.index_drop(cursor=cursor, name=name)
+    if present and field.field_type.unique_casefold:
+        ddl.unique_lower_index_create(cursor=cursor, table=physical, name=name, column=field.name)

@@ -503,6 +503,10 @@ def _field_apply(
     if report is not None:
         if old.unique and not new.unique:
             physical.unique_set(cursor=cursor, table_id=table.pk, physical=physical_name, field=old, unique=False)
+        elif old.unique:  # the index on lower(column) could not survive the new column type: made again below
+            physical.unique_casefold_set(
+                cursor=cursor, table_id=table.pk, physical=physical_name, field=old, present=False
+            )
         try:
             conversion.conversion_apply(cursor=cursor, physical=physical_name, old=old, new=new, report=report)
         except IntegrityError as exc:
@@ -513,6 +517,17 @@ def _field_apply(
             ) from exc
     if new.name != old.name:
         ddl.column_rename(cursor=cursor, table=physical_name, column=old.name, new_name=new.name)
+    if report is not None and old.unique and new.unique:
+        try:
+            physical.unique_casefold_set(
+                cursor=cursor, table_id=table.pk, physical=physical_name, field=new, present=True
+            )
+        except IntegrityError as exc:
+            raise Conflict(
+                "Converted values would not be unique.",
+                code="UNIQUE_VIOLATION",
+                fields={"unique": ["Some values differ only in case (unique e-mail addresses ignore case)."]},
+            ) from exc
     if new.required != old.required:
         if new.required:
             missing = ddl.column_null_count(cursor=cursor, table=physical_name, column=new.name)

@@ -97,7 +97,7 @@ def _spec_context(names: Sequence[str]) -> OptionsContext:
         for index, name in enumerate(names)
     }
     by_id = {ref.id: ref for ref in refs.values()}
-    return OptionsContext(table_by_name=refs.get, table_by_id=by_id.get, table_id=None)
+    return OptionsContext(table_by_name=refs.get, table_by_id=by_id.get, table_id=None, tables_of="the spec")
 
 
 def canonical_field(raw: Mapping[str, Any], context: OptionsContext) -> dict[str, Any]:

@@ -43,10 +43,15 @@ def job_progress(*, job_id: UUID | str, progress: int, message: str = "") -> Job
 
 
 @transaction.atomic
-def job_succeed(*, job_id: UUID | str, result: Any = None) -> Job:
+def job_succeed(*, job_id: UUID | str, result: Any = None, message: str | None = None) -> Job:
+    """Finish a job; `message` (what was done) replaces the last progress message when given."""
     job = _locked(job_id)
     job.state, job.progress, job.result, job.finished_at = JobState.SUCCEEDED, 100, result, timezone.now()
-    job.save(update_fields=["state", "progress", "result", "finished_at"])
+    fields = ["state", "progress", "result", "finished_at"]
+    if message is not None:
+        job.message = message[:300]
+        fields.append("message")
+    job.save(update_fields=fields)
     return job
 
 

@@ -117,15 +117,23 @@ class RecordPage:
         }
 
 
+EXACT_COUNT_BELOW = 10_000
+
+
 def estimated_count(queryset: QuerySet[Any]) -> int:
-    """The planner's row estimate for `queryset` (EXPLAIN, no execution)."""
+    """The planner's row estimate for `queryset` (EXPLAIN, no execution); when the estimate is below
+    EXACT_COUNT_BELOW the exact count instead (cheap at that size, and a table never analysed is estimated from
+    its pages, far off for a few rows)."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    if estimate < EXACT_COUNT_BELOW:
+        return queryset.count()
+    return estimate
 
 
 def page_queryset(*, table: TableDef, params: ListParams, where: Q | None = None) -> tuple[QuerySet[Any], list[str]]:

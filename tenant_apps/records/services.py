@@ -2,7 +2,8 @@
 
 Each write validates every row first (validation.py), then checks unique fields (409 naming the field, and the
 row in bulk), then writes in one transaction. A constraint that still fails in PostgreSQL (a concurrent write)
-is mapped to the same errors; nothing is written in any error case. Callers check `write_records`.
+is mapped to the same errors; nothing is written in any error case. Callers check `write_records`. Committed
+writes are counted in the usage analytics (`record_writes`: one per record created, updated or deleted).
 """
 
 from collections.abc import Iterable, Sequence
@@ -13,25 +14,44 @@ import psycopg.errors
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models.functions import Now
+from django.db.models.functions import Lower, Now
 
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
 from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas import filestore, naming
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
+from tenant_apps.data_schemas.field_types import FieldValueError
+from tenants.usage import request_counted, writes_count
 
 from .events import record_changes
 from .selectors import MAX_RECORD_ID, record_get, records_by_ids, rows_finish
-from .validation import CleanRow, Errors, rows_clean
+from .validation import CleanRow, Errors, Mode, rows_clean
 
 # --- errors --------------------------------------------------------------------------------------------------------
 
 
 def _field_by_constraint(table: TableDef, constraint: str | None) -> FieldDef | None:
     for field in table.fields:
-        if constraint in (naming.unique_name(table.id, field.id), naming.foreign_key_name(table.id, field.id)):
+        names = (
+            naming.unique_name(table.id, field.id),
+            naming.unique_casefold_name(table.id, field.id),
+            naming.foreign_key_name(table.id, field.id),
+        )
+        if constraint in names:
             return field
     return None
+
+
+def _by_unique_key(table: TableDef, field: FieldDef, values: Iterable[Any]) -> list[tuple[Any, int]]:
+    """(unique key, id) of the records whose `field` has one of these values, compared as the field type compares
+    unique values (`unique_key`: e-mail addresses without case, through the index on lower(column))."""
+    manager = table.model._default_manager
+    field_type = field.field_type
+    keys = list({field_type.unique_key(value) for value in values})
+    if field_type.unique_casefold:
+        found = manager.annotate(_unique_key=Lower(field.name)).filter(_unique_key__in=keys)
+        return list(found.values_list("_unique_key", "id"))
+    return list(manager.filter(**{f"{field.name}__in": keys}).values_list(field.name, "id"))
 
 
 def integrity_error(table: TableDef, exc: IntegrityError, *, prefix: str = "") -> DomainError:
@@ -61,7 +81,6 @@ def integrity_error(table: TableDef, exc: IntegrityError, *, prefix: str = "") -
 def _unique_check(table: TableDef, rows: Sequence[CleanRow], *, bulk: bool, skip: Iterable[str] = ()) -> None:
     """409 when a unique value repeats within the batch or belongs to another existing record."""
     errors = Errors(bulk)
-    model = table.model
     for field in table.fields:
         if not field.unique or field.name in skip:
             continue
@@ -69,14 +88,13 @@ def _unique_check(table: TableDef, rows: Sequence[CleanRow], *, bulk: bool, skip
         for index, row in enumerate(rows):
             value = row.values.get(field.name)
             if value is not None:
-                values.setdefault(value, []).append(index)
+                values.setdefault(field.field_type.unique_key(value), []).append(index)
         if not values:
             continue
         for indexes in values.values():
             for index in indexes[1:]:
                 errors.add(index, field.name, "Repeats a value of another record in this request.")
-        existing = model._default_manager.filter(**{f"{field.name}__in": list(values)}).values_list(field.name, "id")
-        for value, record_id in existing:
+        for value, record_id in _by_unique_key(table, field, values):
             for index in values.get(value, []):
                 if rows[index].record_id != record_id:
                     errors.add(index, field.name, "A record with this value already exists.")
@@ -93,6 +111,15 @@ def bulk_limit(rows: Sequence[Any], key: str = "records") -> None:
         raise ValidationFailed(
             f"At most {limit} records per request.", code="TOO_MANY_RECORDS", fields={key: [f"At most {limit}."]}
         )
+
+
+def _writes_counted(count: int) -> None:
+    """Count `count` record writes in the project's usage analytics once the write commits (no Redis round trip
+    of its own in a request: tenants.usage.writes_count)."""
+    project_id = getattr(getattr(connection, "tenant", None), "pk", None)
+    if project_id is not None and count > 0:
+        buffer = request_counted()
+        transaction.on_commit(lambda: writes_count(project_id=project_id, amount=count, buffer=buffer))
 
 
 # --- links ---------------------------------------------------------------------------------------------------------
@@ -162,7 +189,9 @@ def records_create(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], bu
         bulk_limit(rows)
     cleaned = rows_clean(defs, table, rows, mode="create", bulk=bulk)
     _unique_check(table, cleaned, bulk=bulk)
-    return _insert(table, cleaned)
+    created = _insert(table, cleaned)
+    _writes_counted(len(created))
+    return created
 
 
 # --- update --------------------------------------------------------------------------------------------------------
@@ -210,6 +239,7 @@ def record_update(*, defs: SchemaDefs, table: TableDef, record_id: int, data: An
     cleaned[0].record_id = record_id
     _unique_check(table, cleaned, bulk=False)
     _update(table, cleaned, replace=replace)
+    _writes_counted(1)
     return record_get(defs=defs, table=table, record_id=record_id)
 
 
@@ -237,10 +267,28 @@ def records_update(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any]) ->
     errors.raise_if_any()
     _unique_check(table, cleaned, bulk=True)
     _update(table, cleaned, replace=False)
+    _writes_counted(len(cleaned))
     return records_by_ids(table=table, ids=[row.record_id for row in cleaned])  # type: ignore[misc]
 
 
 # --- upsert --------------------------------------------------------------------------------------------------------
+
+
+def _key_of(key_field: FieldDef, raw: Any) -> Any:
+    """The upsert key of a raw row (`FieldType.unique_key` of its coerced value), None when it has none or an
+    invalid one (validation names it)."""
+    if not isinstance(raw, dict) or raw.get(key_field.name) is None:
+        return None
+    try:
+        return key_field.field_type.unique_key(key_field.field_type.to_python(raw[key_field.name], key_field))
+    except FieldValueError:
+        return None
+
+
+def _existing_keys(table: TableDef, key_field: FieldDef, rows: Sequence[Any]) -> dict[Any, int]:
+    """unique key (`FieldType.unique_key`) -> id of the existing records that rows of an upsert name."""
+    keys = {value for raw in rows if (value := _key_of(key_field, raw)) is not None}
+    return dict(_by_unique_key(table, key_field, keys)) if keys else {}
 
 
 @dataclass(frozen=True)
@@ -250,10 +298,11 @@ class UpsertResult:
 
 
 def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], key: str, bulk: bool) -> UpsertResult:
-    """Insert, or update the record with the same value of the unique field `key` (INSERT ... ON CONFLICT).
+    """Insert, or update the record with the same value of the unique field `key`.
 
-    Rows are validated as creates (omitted fields take their defaults on insert); an update changes only the
-    fields the row gives.
+    A row whose key names an existing record is validated and written as an update (PATCH: only the fields it
+    gives; required fields may be omitted); the others as creates (omitted fields take their defaults), inserted
+    with ON CONFLICT on the key so that a concurrent insert of the same key becomes an update.
     """
     key_field = table.field(key)
     if key_field is None or not key_field.unique or not key_field.has_column:
@@ -264,11 +313,15 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
         )
     if bulk:
         bulk_limit(rows)
-    cleaned = rows_clean(defs, table, rows, mode="create", bulk=bulk)
+    manager = table.model._default_manager
+    existing = _existing_keys(table, key_field, rows)
+    modes: list[Mode] = ["update" if _key_of(key_field, raw) in existing else "create" for raw in rows]
+    cleaned = rows_clean(defs, table, rows, mode="create", bulk=bulk, row_modes=modes)
     errors = Errors(bulk)
     keys: dict[Any, int] = {}
     for index, (raw, row) in enumerate(zip(rows, cleaned, strict=True)):
         value = row.values.get(key)
+        value = None if value is None else key_field.field_type.unique_key(value)
         if value is None or key not in raw:
             errors.add(index, key, "Required for an upsert.")
         elif value in keys:
@@ -277,18 +330,21 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
             keys[value] = index
     errors.raise_if_any()
     model = table.model
-    manager = model._default_manager
-    existing = dict(manager.filter(**{f"{key}__in": list(keys)}).values_list(key, "id"))
     for row in cleaned:
-        row.record_id = existing.get(row.values[key])
+        row.record_id = existing.get(key_field.field_type.unique_key(row.values[key]))
     _unique_check(table, cleaned, bulk=bulk, skip=[key])
+    updates = [row for row in cleaned if row.record_id is not None]
     groups: dict[frozenset[str], list[int]] = {}
     for index, raw in enumerate(rows):
+        if cleaned[index].record_id is not None:
+            continue
         given = frozenset(name for name in raw if name in cleaned[index].values and name != key)
         groups.setdefault(given, []).append(index)
-    ids: list[int] = [0] * len(cleaned)
+    ids: list[int] = [row.record_id or 0 for row in cleaned]
     try:
         with transaction.atomic():
+            if updates:
+                _update(table, updates, replace=False)
             for given, indexes in groups.items():
                 objs = [model(**cleaned[i].values) for i in indexes]
                 done = manager.bulk_create(
@@ -299,16 +355,14 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
                 )
                 for i, obj in zip(indexes, done, strict=True):
                     ids[i] = obj.pk
-            replace_links = [(record_id, row) for record_id, row in zip(ids, cleaned, strict=True) if row.links]
+            inserted = [(record_id, row) for record_id, row in zip(ids, cleaned, strict=True) if row.record_id is None]
+            replace_links = [(record_id, row) for record_id, row in inserted if row.links]
             if replace_links:
                 _links_write(table, [i for i, _ in replace_links], [r for _, r in replace_links], replace=True)
-            record_changes(
-                table,
-                created=[i for i, row in zip(ids, cleaned, strict=True) if row.record_id is None],
-                updated=[i for i, row in zip(ids, cleaned, strict=True) if row.record_id is not None],
-            )
+            record_changes(table, created=[record_id for record_id, _ in inserted])
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
+    _writes_counted(len(cleaned))
     return UpsertResult(
         records=records_by_ids(table=table, ids=ids), created=[row.record_id is None for row in cleaned]
     )
@@ -341,6 +395,7 @@ def _delete(table: TableDef, ids: Sequence[int]) -> int:
         ) from exc
     if paths:
         transaction.on_commit(lambda: filestore.files_delete(paths))
+    _writes_counted(int(deleted))
     return int(deleted)
 
 
@@ -357,7 +412,7 @@ def records_delete(*, table: TableDef, ids: Any) -> int:
     bulk_limit(ids, key="ids")
     missing = sorted(set(ids) - _existing_ids(table, ids))
     if missing:
-        raise ValidationFailed(
+        raise NotFound(
             "Unknown record ids; nothing was deleted.",
             code="RECORD_NOT_FOUND",
             fields={"ids": [f"No records with ids {', '.join(map(str, missing))}."]},
@@ -417,6 +472,7 @@ def record_file_upload(
         old_path = previous.get("path") if isinstance(previous, dict) else None
         if old_path:
             transaction.on_commit(lambda: filestore.files_delete([old_path]))
+        _writes_counted(1)
     return record_get(defs=defs, table=table, record_id=record_id)
 
 
@@ -440,3 +496,4 @@ def record_file_delete(*, table: TableDef, record_id: int, field_name: str) -> N
         path = value.get("path")
         if path:
             transaction.on_commit(lambda: filestore.files_delete([path]))
+        _writes_counted(1)

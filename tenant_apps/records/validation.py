@@ -47,9 +47,17 @@ class Errors:
 
 
 def rows_clean(
-    defs: SchemaDefs, table: TableDef, rows: Sequence[Any], *, mode: Mode, bulk: bool, with_id: bool = False
+    defs: SchemaDefs,
+    table: TableDef,
+    rows: Sequence[Any],
+    *,
+    mode: Mode,
+    bulk: bool,
+    with_id: bool = False,
+    row_modes: Sequence[Mode] | None = None,
 ) -> list[CleanRow]:
-    """Coerce and check `rows`; raise ValidationFailed (400) listing every problem. `with_id`: rows carry `id`."""
+    """Coerce and check `rows`; raise ValidationFailed (400) listing every problem. `with_id`: rows carry `id`.
+    `row_modes`: a mode per row instead of `mode` (an upsert validates the rows that update as updates)."""
     errors = Errors(bulk)
     cleaned: list[CleanRow] = []
     regex_checks: list[tuple[int, str, str, str]] = []
@@ -98,14 +106,14 @@ def rows_clean(
                 row.links[name] = coerced
         if with_id and row.record_id is None and "id" not in raw:
             errors.add(index, "id", "Required to name the record to update.")
-        if mode in ("create", "replace"):
-            _fill_missing(table, raw, row, errors, index, replace=mode == "replace")
+        row_mode = row_modes[index] if row_modes is not None else mode
+        if row_mode in ("create", "replace"):
+            _fill_missing(table, raw, row, errors, index, replace=row_mode == "replace")
     mismatches = regex_mismatches([(value, pattern) for _, _, value, pattern in regex_checks])
     for (index, name, _, _), mismatch in zip(regex_checks, mismatches, strict=True):
         if mismatch:
             errors.add(index, name, "Does not match the required pattern.")
-    errors.raise_if_any()
-    _links_check(defs, table, cleaned, errors)
+    _links_check(defs, table, cleaned, errors)  # also when other values are invalid: every problem at once
     errors.raise_if_any()
     return cleaned
 

@@ -1,14 +1,17 @@
 """From file cells to record values: field types inferred for a new table, and cells typed for existing fields.
 
 Inference (new tables) looks at every non-empty cell of a column and picks the narrowest type that fits them all:
-boolean (true/false), integer, decimal (up to 10 places and 38 digits; else float), date (YYYY-MM-DD), datetime
-(ISO 8601), email, url, json (JSON lists/objects), text, long_text (a cell over 255 characters or with a line
-break). An empty column is text. Column names become field names: lower-case, other characters -> `_`, a leading
-digit prefixed with `f_`, reserved names suffixed with `_field`, repeats numbered.
+boolean (true/false), integer, decimal (up to 10 places and 38 digits; else float), date (YYYY-MM-DD, or a
+date-formatted spreadsheet cell), datetime (ISO 8601), email, url, json (JSON lists/objects), text, long_text (a
+cell over 255 characters or with a line break). A decimal gets headroom: the scale is the most places seen (at least
+2), the precision leaves at least 16 digits (and twice those seen) before the point, up to 38 in all. An empty
+column is text. Column names become field names: lower-case, other characters -> `_`, a leading digit prefixed with
+`f_`, reserved names suffixed with `_field`, repeats numbered.
 
 Typing (existing tables): an empty cell is omitted (the field's default applies, a required field reports it);
-strings are converted to what the field type expects (numbers, booleans, lists split on commas, JSON parsed); a cell
-that does not convert is passed on unchanged and the records validation reports it for that row.
+strings are converted to what the field type expects (numbers, booleans, JSON parsed; lists as JSON lists, as export
+writes them, or split on commas); a cell that does not convert is passed on unchanged and the records validation
+reports it for that row.
 """
 
 import json
@@ -109,18 +112,33 @@ def _parse(parser: Any, value: str) -> Any:
         return None
 
 
+MAX_SCALE = 10
+MIN_SCALE = 2
+MIN_WHOLE_DIGITS = 16
+
+
 def _decimal_options(values: list[Any]) -> dict[str, int] | None:
+    """precision/scale fitting every value with headroom (module docstring); None: a float fits better."""
     whole, places = 1, 0
     for value in values:
-        text = format(value, "f") if isinstance(value, (float, Decimal)) else str(value).strip()
+        if isinstance(value, float):
+            text = format(Decimal(repr(value)), "f")  # 1.5 -> "1.5" (not "1.500000")
+        elif isinstance(value, Decimal):
+            text = format(value, "f")
+        else:
+            text = str(value).strip()
         match = NUMBER_RE.match(text.lstrip("+-") if text[:1] in "+-" else text)
         if match is None:
             return None
         whole = max(whole, len(match.group(1).lstrip("0") or "0"))
         places = max(places, len(match.group(2) or ""))
-    if places > 10 or whole + places > 38:
+    if places > MAX_SCALE or whole + places > 38:
         return None
-    return {"precision": max(whole + places, 1), "scale": places}
+    scale = max(places, MIN_SCALE)
+    precision = min(38, scale + max(MIN_WHOLE_DIGITS, 2 * whole))
+    if precision - scale < whole:
+        return None
+    return {"precision": precision, "scale": scale}
 
 
 def infer_field(name: str, values: list[Any]) -> FieldSpec:
@@ -152,8 +170,22 @@ def _number(value: str) -> Any:
         return value
 
 
+def _json_list(value: str) -> list[Any] | None:
+    """A cell holding a JSON list (`["a", "b"]`, `[1, 2]`: how export writes lists), else None."""
+    if not value.strip().startswith("["):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, list) else None
+
+
 def _ids(value: Any) -> Any:
     if isinstance(value, str):
+        listed = _json_list(value)
+        if listed is not None:
+            return listed
         parts = [p.strip() for p in value.split(",") if p.strip()]
         return [int(p) if p.isdigit() else p for p in parts]
     return value
@@ -186,7 +218,8 @@ def cell_value(field: FieldDef, value: Any) -> Any:
         except ValueError:
             return value
     if kind == "multi_select" and isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+        listed = _json_list(value)
+        return listed if listed is not None else [part.strip() for part in value.split(",") if part.strip()]
     if kind == "link":
         if field.options.get("multiple"):
             return _ids(value) if not isinstance(value, list) else value

@@ -122,11 +122,17 @@ def _read_json(data: bytes) -> Sheet:
     return Sheet(_check_columns(list(columns)), value)
 
 
-def _cell(value: Any) -> Any:
+def _cell(cell: Any) -> Any:
+    """A sheet cell's value: whole floats as ints, date-formatted cells as dates (a spreadsheet stores every date
+    as a date-time), times as text."""
+    value = getattr(cell, "value", None)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, datetime):
-        return value
+        from openpyxl.styles.numbers import is_datetime
+
+        number_format = getattr(cell, "number_format", None) or ""
+        return value.date() if is_datetime(number_format) == "date" else value
     if isinstance(value, time):
         return value.isoformat()
     return value
@@ -143,7 +149,7 @@ def _read_xlsx(data: bytes) -> Sheet:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise _bad("The workbook has no sheet.")
-        lines = sheet.iter_rows(values_only=True)
+        lines = ([_cell(cell) for cell in line] for line in sheet.iter_rows())
         header = next(lines, None)
         if header is None:
             raise _bad("The first sheet is empty.")
@@ -158,7 +164,7 @@ def _read_xlsx(data: bytes) -> Sheet:
             if any(cell is not None for cell in line[len(columns) :]):
                 raise _bad(f"Data row {len(rows) + 1} has values outside the named columns.")
             cells += [None] * (len(columns) - len(cells))
-            rows.append({name: _cell(cell) for name, cell in zip(columns, cells, strict=True)})
+            rows.append(dict(zip(columns, cells, strict=True)))
             _limit_rows(len(rows))
     finally:
         workbook.close()
@@ -175,14 +181,22 @@ def sheet_read(*, data: bytes, fmt: str) -> Sheet:
 # --- writing --------------------------------------------------------------------------------------------------------
 
 
+def iso_datetime(value: datetime) -> str:
+    """A date-time as the API writes it: ISO 8601 in UTC with `Z` (`2024-05-01T12:30:00Z`)."""
+    text = (value.astimezone(UTC) if value.tzinfo is not None else value).isoformat()
+    return text.removesuffix("+00:00") + "Z"
+
+
 def _text(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, default=str, ensure_ascii=False)
-    if isinstance(value, (datetime, date)):
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    if isinstance(value, datetime):
+        return iso_datetime(value)
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
@@ -198,7 +212,9 @@ def _xlsx_value(value: Any) -> Any:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):
+        return iso_datetime(value)
+    if isinstance(value, date):
         return value.isoformat()
     return str(value)
 

@@ -347,8 +347,16 @@ def import_run(*, job_id: str) -> str:
         job_fail(job_id=job_id, error=f"Internal error: {type(exc).__name__}")
         raise
     upload.unlink(missing_ok=True)
-    job_succeed(job_id=job_id, result=result)
+    job_succeed(job_id=job_id, result=result, message=import_message(result))
     return "succeeded"
+
+
+def import_message(result: dict[str, Any]) -> str:
+    """What a finished import did: "Imported 40 rows" (and how many invalid rows were skipped)."""
+    message = f"Imported {result['imported']} rows"
+    if result.get("invalid"):
+        message += f"; skipped {result['invalid']} invalid rows"
+    return message
 
 
 # --- export ---------------------------------------------------------------------------------------------------------
@@ -416,7 +424,7 @@ def _export(job: Job) -> dict[str, Any]:
     limit = settings.NOCODE["EXPORT_MAX_ROWS"]
     if total > limit:
         raise ValidationFailed(f"At most {limit} rows per export; narrow it with a filter.", code="TOO_MANY_ROWS")
-    columns = output_fields(table, params.get("fields"), [])
+    columns = export_columns(table, params.get("fields"))
     list_params = ListParams(fields=columns, sort=sort_parse(table, params.get("sort")), page=None,
                              page_size=EXPORT_PAGE, cursor=None, count="none", expand=[])  # fmt: skip
     path = transfers_dir("exports") / f"{job.pk}.{params['format']}"
@@ -438,6 +446,16 @@ def _export(job: Job) -> dict[str, Any]:
     }
 
 
+def export_columns(table: TableDef, fields: str | None) -> list[str]:
+    """The file's columns: every field in table order by default, else `id` and the named fields in the order given
+    (`id` where it is named, if it is)."""
+    columns = output_fields(table, fields, [])  # validates the names
+    if fields is None:
+        return columns
+    named = list(dict.fromkeys(name.strip() for name in fields.split(",") if name.strip()))
+    return named if "id" in named else ["id", *named]
+
+
 def export_run(*, job_id: str) -> str:
     job = Job.objects.filter(pk=job_id, kind="export").first()
     if job is None or job.state in ("succeeded", "failed"):
@@ -453,7 +471,7 @@ def export_run(*, job_id: str) -> str:
     except Exception as exc:
         job_fail(job_id=job_id, error=f"Internal error: {type(exc).__name__}")
         raise
-    job_succeed(job_id=job_id, result=result)
+    job_succeed(job_id=job_id, result=result, message=f"Exported {result['rows']} rows")
     return "succeeded"
 
 

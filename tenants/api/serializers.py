@@ -7,7 +7,7 @@ from ..models import ApiKey, Project, ProjectMembership
 
 class ProjectCreateInput(serializers.Serializer):
     organization = serializers.CharField(max_length=50)
-    slug = serializers.CharField(max_length=40)
+    slug = serializers.CharField(max_length=40, required=False)  # derived from the name when omitted
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     # An application spec (docs/openapi-and-specs.md) applied to the new project as a job.

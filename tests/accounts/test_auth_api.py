@@ -84,3 +84,12 @@ def test_registration_sends_a_welcome_email_after_commit(platform_api: Any, mail
 def test_rejected_registration_sends_no_email(platform_api: Any, mailoutbox: Any) -> None:
     assert platform_api().post("/api/v1/auth/register/", {"email": "x@example.com", "password": "1"}).status_code == 400
     assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_register_refuses_unknown_keys_and_creates_nothing(platform_api: Any) -> None:
+    body = {"email": "eve@example.com", "password": "analytical-engine-42", "is_staff": True}
+    response = platform_api().post("/api/v1/auth/register/", body)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"is_staff": ["Unknown key."]}
+    assert not User.objects.filter(email="eve@example.com").exists()

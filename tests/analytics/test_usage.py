@@ -47,3 +47,21 @@ def test_platform_report_is_staff_only(owner: Any, make_user: Any, make_project:
     body = platform_api(staff).get("/api/v1/analytics/usage/?days=1").json()
     assert body["top_projects"] == [{"project": "alpha", "api_requests": 5, "record_writes": 0}]
     assert [(d["api_requests"], d["record_writes"]) for d in body["per_day"]] == [(5, 0)]
+
+
+def test_record_writes_are_counted(owner: Any, make_project: Any, project_api: Any) -> None:
+    from tests.data_schemas.helpers import create_table, delete_with
+
+    alpha = make_project(owner, slug="alpha")
+    api = project_api(alpha, user=owner)
+    create_table(api, "items", [{"name": "title", "type": "text"}])
+    assert api.post("/api/v1/tables/items/records/", {"title": "one"}).status_code == 201
+    assert api.post("/api/v1/tables/items/records/", {"records": [{"title": "a"}, {"title": "b"}]}).status_code == 201
+    assert api.patch("/api/v1/tables/items/records/1/", {"title": "uno"}).status_code == 200
+    assert api.post("/api/v1/tables/items/records/?upsert_on=title", {"title": "zz"}).status_code == 400  # not unique
+    assert delete_with(api, "/api/v1/tables/items/records/", {"ids": [2, 3]}).status_code == 200
+    assert delete_with(api, "/api/v1/tables/items/records/", {"ids": [9]}).status_code == 404  # refused: not counted
+    api.get("/api/v1/")  # the writes of a request are sent with the next request's pipeline
+    usage_flush()
+    day = UsageDay.objects.get(project=alpha)
+    assert (day.api_requests, day.record_writes) == (8, 6)  # 1 + 2 created, 1 updated, 2 deleted

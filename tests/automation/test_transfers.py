@@ -5,6 +5,7 @@ import io
 import json
 import os
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +178,7 @@ def test_import_into_a_new_table_infers_field_types(api: Any) -> None:
         ("1st note", "f_1st_note", "text"),
     ]
     fields = {f["name"]: f for f in api.get("/api/v1/tables/people/").json()["fields"]}
-    assert fields["score"]["options"] == {"precision": 3, "scale": 2}
+    assert fields["score"]["options"] == {"precision": 18, "scale": 2}  # headroom: 16 digits before the point
     people = records(api, "people")
     assert [(p["full_name"], p["age"], p["score"], p["member"], p["joined"]) for p in people] == [
         ("Ada", 36, "9.50", True, "2024-01-31"),
@@ -359,3 +360,111 @@ def test_old_export_and_import_files_are_pruned_and_the_download_says_so(api: An
     assert (gone.status_code, gone.json()["error"]["code"]) == (404, "EXPORT_NOT_FOUND")
     assert gone.json()["error"]["message"] == "The export file is no longer available; export again."
     assert _download(api, fresh).status_code == 200
+
+
+# --- round trips: every export format imports back into the same table, for every field type -------------------
+
+ROUND_TRIP_FIELDS: dict[str, tuple[dict[str, Any], list[Any]]] = {
+    "text": ({"type": "text"}, ["Lamp, big", "=1+2"]),
+    "long_text": ({"type": "long_text"}, ["two\nlines", "x" * 300]),
+    "integer": ({"type": "integer"}, [5, -12345678901]),
+    "decimal": ({"type": "decimal", "options": {"precision": 10, "scale": 2}}, ["19.90", "-3.00"]),
+    "float": ({"type": "float"}, [1.5, -0.25]),
+    "boolean": ({"type": "boolean"}, [True, False]),
+    "date": ({"type": "date"}, ["2024-01-31", "1999-12-01"]),
+    "datetime": ({"type": "datetime"}, ["2024-02-01T10:00:00Z", "2023-06-30T23:59:59Z"]),
+    "email": ({"type": "email"}, ["ann@example.com", "b@x.org"]),
+    "url": ({"type": "url"}, ["https://a.example/x?y=1", "http://b.example"]),
+    "single_select": ({"type": "single_select", "options": {"choices": ["new", "on sale"]}}, ["new", "on sale"]),
+    "multi_select": (
+        {"type": "multi_select", "options": {"choices": ["new", "a,b", "on sale"]}},
+        [["new", "a,b"], ["on sale"]],
+    ),
+    "json": ({"type": "json"}, [{"a": [1, 2], "b": None}, [1, "x"]]),
+    "uuid": ({"type": "uuid"}, ["0b7e6c4c-9d3a-4c1e-8f4f-1f2a3b4c5d6e", "6f1d2e3c-4b5a-4978-8a6b-5c4d3e2f1a0b"]),
+    "link": ({"type": "link", "options": {"target": "targets"}}, [1, 2]),
+    "link_multiple": ({"type": "link", "options": {"target": "targets", "multiple": True}}, [[1, 2], [2]]),
+    "file": ({"type": "file"}, [None, None]),  # uploaded, never imported: the column is ignored
+}
+
+
+def _export_bytes(api: Any, table: str, fmt: str, **body: Any) -> bytes:
+    done = job(api, api.post(f"/api/v1/tables/{table}/export/", {"format": fmt, **body}))
+    return b"".join(_download(api, done).streaming_content)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+@pytest.mark.parametrize("kind", list(ROUND_TRIP_FIELDS))
+def test_every_export_format_imports_back_for_every_field_type(api: Any, fmt: str, kind: str) -> None:
+    definition, values = ROUND_TRIP_FIELDS[kind]
+    make_table(api, "targets", [{"name": "title", "type": "text"}])
+    assert (
+        api.post("/api/v1/tables/targets/records/", {"records": [{"title": "t1"}, {"title": "t2"}]}).status_code == 201
+    )
+    make_table(api, "things", [{"name": "label", "type": "text"}, {"name": "value", **definition}])
+    given = [{"label": f"r{i}", "value": v} for i, v in enumerate(values) if v is not None]
+    given.append({"label": "empty"})
+    assert api.post("/api/v1/tables/things/records/", {"records": given}).status_code == 201
+    before = records(api, "things")
+    exported = _export_bytes(api, "things", fmt)
+    done = job(api, upload(api, "/api/v1/tables/things/import/", f"things.{fmt}", exported, mode="all_or_nothing"))
+    assert (done["state"], done["result"]["imported"], done["result"]["errors"]) == ("succeeded", len(before), []), done
+    after = records(api, "things")
+    assert [r["id"] for r in after] == [r["id"] for r in before] + [r["id"] + len(before) for r in before]
+    originals, copies = after[: len(before)], after[len(before) :]
+    assert [(r["label"], r["value"]) for r in copies] == [(r["label"], r["value"]) for r in originals]
+    assert originals == before
+
+
+def test_csv_and_json_exports_write_timestamps_as_the_api_does(api: Any, products: None) -> None:
+    api.post("/api/v1/tables/products/records/", {"name": "Lamp"})
+    record = records(api, "products")[0]
+    assert record["created_at"].endswith("Z")
+    text = _export_bytes(api, "products", "csv", fields="name,created_at").decode()
+    assert list(csv.reader(io.StringIO(text))) == [["id", "name", "created_at"], ["1", "Lamp", record["created_at"]]]
+    exported = json.loads(_export_bytes(api, "products", "json", fields="created_at"))
+    assert exported == [{"id": 1, "created_at": record["created_at"]}]
+
+
+def test_export_keeps_the_order_of_fields(api: Any, products: None) -> None:
+    _seed(api)
+    text = _export_bytes(api, "products", "csv", fields="sku,name,price").decode()
+    assert list(csv.reader(io.StringIO(text)))[:2] == [["id", "sku", "name", "price"], ["1", "L-1", "Lamp", "19.90"]]
+    text = _export_bytes(api, "products", "csv", fields="price,id,name").decode()
+    assert list(csv.reader(io.StringIO(text)))[:2] == [["price", "id", "name"], ["19.90", "1", "Lamp"]]
+    sheet = load_workbook(io.BytesIO(_export_bytes(api, "products", "xlsx", fields="stock,name"))).active
+    assert sheet is not None
+    assert next(sheet.iter_rows(values_only=True)) == ("id", "stock", "name")
+
+
+def test_finished_jobs_say_what_they_did(api: Any, products: None) -> None:
+    done = job(api, upload(api, "/api/v1/tables/products/import/", "p.csv", csv_bytes(BAD_ROWS), mode="skip_invalid"))
+    assert (done["state"], done["message"]) == ("succeeded", "Imported 2 rows; skipped 3 invalid rows")
+    done = job(api, upload(api, "/api/v1/tables/products/import/", "p.csv", b"name\nx\ny\n", mode="all_or_nothing"))
+    assert done["message"] == "Imported 2 rows"
+    exported = job(api, api.post("/api/v1/tables/products/export/", {"format": "csv"}))
+    assert exported["message"] == "Exported 4 rows"
+
+
+def test_xlsx_into_a_new_table_infers_numbers_with_headroom_and_dates_as_dates(api: Any) -> None:
+    sheet = xlsx_bytes(
+        [
+            ["Price", "Day", "Seen", "Count"],
+            [1.5, date(2024, 1, 31), datetime(2024, 2, 1, 10, 30), 3],
+            [22, date(2023, 12, 1), datetime(2024, 2, 2, 0, 0), 4],
+        ]
+    )
+    done = job(api, upload(api, "/api/v1/automation/imports/", "p.xlsx", sheet, table="sheet", mode="all_or_nothing"))
+    assert done["state"] == "succeeded", done
+    assert [(f["name"], f["type"]) for f in done["result"]["fields"]] == [
+        ("price", "decimal"),
+        ("day", "date"),
+        ("seen", "datetime"),
+        ("count", "integer"),
+    ]
+    fields = {f["name"]: f for f in api.get("/api/v1/tables/sheet/").json()["fields"]}
+    assert fields["price"]["options"] == {"precision": 18, "scale": 2}
+    got = [(r["price"], r["day"], r["seen"]) for r in records(api, "sheet")]
+    assert got == [("1.50", "2024-01-31", "2024-02-01T10:30:00Z"), ("22.00", "2023-12-01", "2024-02-02T00:00:00Z")]
+    later = api.post("/api/v1/tables/sheet/records/", {"price": 123, "day": "2024-03-01"})
+    assert (later.status_code, later.json()["price"]) == (201, "123.00")

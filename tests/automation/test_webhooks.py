@@ -217,3 +217,16 @@ def test_deleting_the_table_deletes_its_webhooks(api: Any, shop_tables: None) ->
     webhook = _webhook(api, "https://example.com/hook")
     assert api.delete("/api/v1/tables/orders/?confirm=orders").status_code == 204
     assert api.get(f"{WEBHOOKS}{webhook['id']}/").status_code == 404
+
+
+def test_a_url_refused_as_private_at_send_time_is_not_retried(
+    api: Any, shop_tables: None, receiver: Any, settings: Any, eager_retries: None
+) -> None:
+    webhook = _webhook(api, receiver.url)  # saved while private URLs were allowed
+    settings.NOCODE = {**settings.NOCODE, "AUTOMATION_ALLOW_PRIVATE_URLS": False, "WEBHOOK_MAX_ATTEMPTS": 5}
+    api.post("/api/v1/tables/orders/records/", {"title": "Refused"})
+    [delivery] = _deliveries(api, webhook["id"])
+    assert (delivery["state"], delivery["attempts"]) == ("failed", 1)
+    assert delivery["error"] == f"Private, loopback and link-local addresses are not allowed. ({receiver.url})"
+    assert receiver.requests == []
+    assert api.get(f"{WEBHOOKS}{webhook['id']}/").json()["consecutive_failures"] == 1

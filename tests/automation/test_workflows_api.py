@@ -167,6 +167,22 @@ def test_invalid_workflows_are_refused_and_nothing_is_written(
     assert PeriodicTask.objects.filter(name__contains=":workflow:").count() == 0
 
 
+def test_trigger_and_step_errors_are_reported_together(api: Any, shop_tables: None) -> None:
+    body = {"name": "Broken", "trigger": {"type": "schedule", "cron": "every tuesday"}, "steps": [{"type": "teleport"}]}
+    response = api.post(WORKFLOWS, body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == ("VALIDATION_FAILED", "Invalid workflow: trigger, steps.")
+    assert set(error["fields"]) == {"trigger.cron", "steps.0.type"}
+    workflow = _create(api, FOLLOW_UP)
+    update = api.patch(f"{WORKFLOWS}{workflow['id']}/", {"trigger": {"type": "nope"}, "steps": []})
+    assert update.status_code == 400
+    assert set(update.json()["error"]["fields"]) == {"trigger.type", "steps"}
+    assert api.get(f"{WORKFLOWS}{workflow['id']}/").json()["steps"] == FOLLOW_UP["steps"]
+    with in_schema("shop"):
+        assert Workflow.objects.count() == 1
+
+
 def test_schedule_trigger_keeps_a_periodic_task_in_public(api: Any, shop_tables: None) -> None:
     body = {
         "name": "Nightly",
@@ -448,7 +464,10 @@ def test_incoming_hook_starts_the_workflow_with_the_body(
     assert [t["title"] for t in _records(api, "tasks")] == ["Call back"]
     assert anonymous.post(path.replace("hooks/", "hooks/x"), {"subject": "guess"}).status_code == 404
     too_big = anonymous.post(path, {"subject": "x" * 300_000})
-    assert (too_big.status_code, too_big.json()["error"]["code"]) == (400, "PAYLOAD_TOO_LARGE")
+    assert (too_big.status_code, too_big.json()["error"]["code"]) == (413, "REQUEST_TOO_LARGE")
+    assert too_big.json()["error"]["message"] == (
+        f"The request body is {len(too_big.wsgi_request.body)} bytes; the limit is 262144 bytes."
+    )
     api.patch(f"{WORKFLOWS}{workflow['id']}/", {"active": False})
     assert anonymous.post(path, {"subject": "while inactive"}).status_code == 404
     rotated = api.patch(f"{WORKFLOWS}{workflow['id']}/", {"active": True, "rotate_hook_secret": True}).json()

@@ -229,3 +229,33 @@ def test_records_written_in_the_console_are_the_api_s(
     owner_console.post("/admin/tables/books/records/add/", {"title": "Dune", "pages": "412"})
     body = project_api(shop, user=owner).get("/api/v1/tables/books/records/").json()
     assert [(r["title"], r["pages"]) for r in body["results"]] == [("Dune", 412)]
+
+
+def _operator_options(html: str) -> tuple[list[str], list[str]]:
+    select = re.search(r'<select name="op" id="filter-op">(.*?)</select>', html, re.S)
+    assert select is not None
+    options = re.findall(r'<option value="(\w+)"([^>]*)>', select.group(1))
+    return [name for name, attrs in options if "disabled" not in attrs], [name for name, _ in options]
+
+
+def test_the_filter_offers_the_operators_of_the_chosen_field(owner_console: ConsoleClient) -> None:
+    import json
+
+    html = owner_console.get("/admin/tables/books/records/", {"field": "tags"}).content.decode()
+    offered, every = _operator_options(html)
+    assert offered == ["has_any", "has_all", "is_null"]
+    assert "eq" in every  # all are in the page; the script shows those of the field chosen in the select
+    boolean_page = owner_console.get("/admin/tables/books/records/", {"field": "in_stock"}).content.decode()
+    assert _operator_options(boolean_page)[0] == ["eq", "ne", "in", "not_in", "is_null"]
+    unfiltered = owner_console.get("/admin/tables/books/records/").content.decode()
+    assert _operator_options(unfiltered)[0] == every  # no field chosen: every operator
+    data = re.search(r'<script id="filter-operators" type="application/json">(.*?)</script>', html, re.S)
+    assert data is not None
+    by_field = json.loads(data.group(1))
+    assert by_field["title"] == [
+        "eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "between",
+        "contains", "icontains", "starts_with", "ends_with", "is_null",
+    ]  # fmt: skip
+    assert by_field["price"] == ["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "between", "is_null"]
+    assert by_field["extra"] == ["is_null"]
+    assert by_field["id"][:2] == ["eq", "ne"]

@@ -444,3 +444,16 @@ def test_dropping_tables_that_link_to_each_other(api: Api, project: Any) -> None
     assert _job(project.schema_name, job).state == "succeeded"
     assert definitions(project.schema_name) == []
     assert not relation_exists(project.schema_name, "t_lefts")
+
+
+def test_a_link_to_a_table_missing_from_the_spec_says_so(api: Api, project: Any, platform_api: Any, owner: Any) -> None:
+    link = {"name": "l", "type": "link", "options": {"target": "zz"}}
+    spec = {"version": 1, "tables": [{"name": "a", "fields": [link]}]}
+    expected = {"spec.tables.0.fields.0.options.target": ["The name of an existing table of the spec."]}
+    response = api.post("/api/v1/spec/plan/", {"spec": spec})
+    assert (response.status_code, response.json()["error"]["fields"]) == (400, expected)
+    created = platform_api(owner).post(
+        "/api/v1/projects/", {"organization": project.organization.slug, "slug": "fromspec", "spec": spec}
+    )
+    assert (created.status_code, created.json()["error"]["fields"]) == (400, expected)
+    assert definitions(project.schema_name) == []

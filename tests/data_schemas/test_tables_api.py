@@ -241,3 +241,12 @@ def test_a_table_can_link_to_itself_from_the_start(api: Api) -> None:
     assert (me.json()["manager"], me.json()["friends"]) == (boss["id"], [boss["id"]])
     assert api.delete("/api/v1/tables/people/?confirm=people").status_code == 204
     assert definitions("shop") == []
+
+
+def test_list_endpoints_refuse_unknown_query_parameters(api: Api) -> None:
+    create_table(api, "notes", [{"name": "title", "type": "text"}])
+    for path in ("/api/v1/tables/?sort=name", "/api/v1/tables/notes/fields/?type=text"):
+        response = api.get(path)
+        assert response.status_code == 400, path
+        assert response.json()["error"]["code"] == "UNKNOWN_PARAMETER"
+    assert [t["name"] for t in api.get("/api/v1/tables/").json()["results"]] == ["notes"]

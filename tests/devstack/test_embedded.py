@@ -2,6 +2,7 @@
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import environ
 import pytest
@@ -94,3 +95,25 @@ def test_embedded_redis_starts_and_stops(tmp_path: Path) -> None:
         server.stop()
     assert not pid_alive(pid)
     assert port_is_free(server.port)
+
+
+def test_each_child_of_up_has_its_label_and_the_shared_metrics_dir(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    env = cli.child_env("postgres://x/db", "redis://y/0", "nocode.settings.local")
+    envs = {name: cli.service_env(env, name, tmp_path) for name in cli._children(8000, tmp_path)}
+    assert {name: e["NOCODE_SERVICE"] for name, e in envs.items()} == {"web": "web", "worker": "worker", "beat": "beat"}
+    assert {e["PROMETHEUS_MULTIPROC_DIR"] for e in envs.values()} == {str(tmp_path / "metrics")}
+    assert envs["worker"]["DATABASE_URL"] == "postgres://x/db"
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    (metrics / "counter_web-host-0.db").write_bytes(b"old")
+    (metrics / "slot-web-host-0.lock").write_text("123")
+    cli.metrics_dir_prepare(env, tmp_path)
+    assert list(metrics.iterdir()) == []
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "counter_web-host-0.db").write_bytes(b"kept")
+    chosen = {**env, "PROMETHEUS_MULTIPROC_DIR": str(own)}
+    assert cli.service_env(chosen, "beat", tmp_path)["PROMETHEUS_MULTIPROC_DIR"] == str(own)
+    cli.metrics_dir_prepare(chosen, tmp_path)
+    assert [p.name for p in own.iterdir()] == ["counter_web-host-0.db"]  # a directory you chose is left alone

@@ -50,3 +50,16 @@ def test_job_status_needs_project_access(owner: Any, make_user: Any, make_projec
     stranger = make_user()
     assert project_api(alpha, user=stranger).get(f"/api/v1/automation/tasks/{job.pk}/status/").status_code == 403
     assert project_api(alpha).get(f"/api/v1/automation/tasks/{job.pk}/status/").status_code == 401
+
+
+def test_unknown_query_parameters_are_refused(owner: Any, make_project: Any, project_api: Any) -> None:
+    alpha = make_project(owner, slug="alpha")
+    api = project_api(alpha, user=owner)
+    response = api.get("/api/v1/automation/tasks/?kind=import&state=failed")
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "UNKNOWN_PARAMETER",
+        "message": "Unknown query parameter(s): state.",
+        "fields": {"state": ["Unknown query parameter. Known: kind."]},
+    }
+    assert api.get("/api/v1/automation/tasks/?kind=import").status_code == 200

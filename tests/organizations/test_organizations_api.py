@@ -97,3 +97,14 @@ def test_added_member_gets_an_invitation_email(
     )
     assert [(m.to, m.subject) for m in mailoutbox] == [(["bob@example.com"], "You were added to organization Org")]
     assert "as admin" in mailoutbox[0].body
+
+
+def test_slug_is_derived_from_the_name_and_bad_slugs_say_what_is_allowed(api: Any) -> None:
+    first = api.post("/api/v1/organizations/", {"name": "Acme Inc."})
+    second = api.post("/api/v1/organizations/", {"name": "ACME inc"})
+    assert [(r.status_code, r.json()["slug"]) for r in (first, second)] == [(201, "acme-inc"), (201, "acme-inc-2")]
+    bad = api.post("/api/v1/organizations/", {"slug": "acme_corp"})
+    assert bad.json()["error"]["message"] == (
+        "Invalid organization slug 'acme_corp': use lower-case letters, digits and hyphens (e.g. 'acme-corp')."
+    )
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == ["acme-inc", "acme-inc-2"]

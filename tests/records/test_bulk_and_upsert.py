@@ -120,7 +120,7 @@ def test_bulk_update_is_all_or_nothing(api: Api, items: Any) -> None:
 def test_bulk_delete_all_or_nothing(api: Api, items: Any) -> None:
     api.post("/api/v1/tables/items/records/", {"records": [{"sku": "a"}, {"sku": "b"}, {"sku": "c"}]})
     refused = delete_with(api, "/api/v1/tables/items/records/", {"ids": [1, 42, 3]})
-    assert refused.status_code == 400
+    assert (refused.status_code, refused.json()["error"]["code"]) == (404, "RECORD_NOT_FOUND")
     assert refused.json()["error"]["fields"] == {"ids": ["No records with ids 42."]}
     assert len(_table()) == 3
     assert delete_with(api, "/api/v1/tables/items/records/", {"ids": ["1"]}).status_code == 400
@@ -168,3 +168,42 @@ def test_upsert_errors(api: Api, items: Any) -> None:
     }
     assert api.post("/api/v1/tables/items/records/?upsert=sku", {"sku": "a"}).status_code == 400
     assert _table() == []
+
+
+def test_upsert_of_an_existing_key_is_validated_as_an_update(api: Api) -> None:
+    create_table(
+        api,
+        "people",
+        [
+            {"name": "email", "type": "email", "unique": True},
+            {"name": "name", "type": "text", "required": True},
+            {"name": "age", "type": "integer", "default": 7},
+        ],
+    )
+    assert (
+        api.post("/api/v1/tables/people/records/", {"email": "a@example.com", "name": "Ann", "age": 30}).status_code
+        == 201
+    )
+    partial = api.post("/api/v1/tables/people/records/?upsert_on=email", {"email": "a@example.com", "age": 31})
+    assert partial.status_code == 200, partial.json()
+    assert (partial.json()["name"], partial.json()["age"]) == ("Ann", 31)
+    mixed = api.post(
+        "/api/v1/tables/people/records/?upsert_on=email",
+        {"records": [{"email": "a@example.com", "name": "Anna"}, {"email": "b@example.com", "name": "Bob"}]},
+    )
+    assert mixed.status_code == 200, mixed.json()
+    assert mixed.json()["created"] == [False, True]
+    assert [(r["email"], r["name"], r["age"]) for r in mixed.json()["records"]] == [
+        ("a@example.com", "Anna", 31),
+        ("b@example.com", "Bob", 7),  # a create takes the defaults
+    ]
+    new_without_required = api.post(
+        "/api/v1/tables/people/records/?upsert_on=email",
+        {"records": [{"email": "a@example.com"}, {"email": "c@example.com"}]},
+    )
+    assert new_without_required.status_code == 400
+    assert new_without_required.json()["error"]["fields"] == {"records.1.name": ["This field is required."]}
+    assert rows("shop", "SELECT email, name, age FROM t_people ORDER BY id") == [
+        ("a@example.com", "Anna", 31),
+        ("b@example.com", "Bob", 7),
+    ]

@@ -53,6 +53,18 @@ def test_links_to_missing_records_are_400_and_nothing_written(api: Api, shop_lin
     }
 
 
+def test_a_bad_link_and_a_bad_value_are_reported_together(api: Api, shop_links: None) -> None:
+    assert api.post("/api/v1/tables/orders/fields/", {"name": "qty", "type": "integer"}).status_code == 201
+    response = api.post("/api/v1/tables/orders/records/", {"customer": 9, "tags": [1, 7], "qty": "many"})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "qty": ["Expected an integer."],
+        "customer": ["No record with id 9 in 'customers'."],
+        "tags": ["No record with id 7 in 'tags'."],
+    }
+    assert rows("shop", "SELECT count(*) FROM t_orders") == [(0,)]
+
+
 def test_deleting_a_linked_record_unlinks_it(api: Api, shop_links: None) -> None:
     api.post("/api/v1/tables/orders/records/", {"customer": 1, "tags": [1, 2]})
     assert api.delete("/api/v1/tables/customers/records/1/").status_code == 204

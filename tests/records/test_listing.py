@@ -79,6 +79,13 @@ def test_estimated_count_comes_from_the_planner(api: Api, items: Any) -> None:
     assert body["count"] >= 0
 
 
+def test_estimated_count_of_a_small_never_analysed_table_is_exact(api: Api, items: Any) -> None:
+    more = [{"title": f"t{n}", "qty": n} for n in range(26)]
+    assert api.post("/api/v1/tables/items/records/", {"records": more}).status_code == 201
+    assert _list(api, "?count=estimated")["count"] == 31
+    assert _list(api, "?count=estimated&qty__lt=3")["count"] == 3  # 0, 1, 2 (ink and cap have 3)
+
+
 def test_cursor_pagination_is_stable_under_inserts(api: Api, items: Any) -> None:
     seen: list[str] = []
     page = _list(api, "?sort=-price,title&page_size=2")

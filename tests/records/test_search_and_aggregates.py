@@ -56,6 +56,13 @@ def _search(api: Api, term: str, extra: str = "") -> list[int]:
         ("ann@example.com", [1]),
         ("bob", [2]),  # an e-mail is one word: found by its beginning
         ("travel.example.org", [3]),
+        ("example.com", [1, 2]),  # the parts of e-mails and URLs are words too
+        ("@example.com", [1, 2]),
+        ("example", [1, 2, 3]),
+        ("example.org", [3]),
+        ("exam.com", []),  # the parts of a term word follow each other; only the last is a prefix
+        ("https://travel", [3]),
+        ("ann example", [1]),
         ("crète", [3]),
         ("beach", [3]),
         ("zzz", []),
@@ -283,3 +290,26 @@ def test_viewer_can_aggregate_with_post(sales: Any, member_api: Any) -> None:
     assert response.status_code == 200
     assert response.json()["results"] == [{"count": 5}]
     assert Decimal("16.4375") == Decimal("65.75") / 4
+
+
+def test_migration_rebuilds_existing_search_indexes(api: Api, notes: Any, project: Any) -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    migration = importlib.import_module("tenant_apps.data_schemas.migrations.0002_search_words_split")
+    schema = project.schema_name
+    ((index, _),) = _index_definition(schema)
+    old = "to_tsvector('simple'::regconfig, coalesce(title, ''))"
+    with in_schema(schema), connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {index}")
+        cursor.execute(f"CREATE INDEX {index} ON t_notes USING gin ({old})")
+    assert "regexp_replace" not in _index_definition(schema)[0][1]
+    with in_schema(schema):
+        migration.rebuild_search_indexes(apps, SimpleNamespace(connection=connection))
+    ((name, definition),) = _index_definition(schema)
+    assert name == index
+    assert "regexp_replace" in definition
+    assert all(column in definition for column in ("title", "body", "author", "link"))
+    assert _search(api, "example.com") == [1, 2]

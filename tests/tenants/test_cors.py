@@ -110,3 +110,22 @@ def test_only_project_admins_may_set_origins(two_projects: tuple[Any, Any], make
     ProjectMembership.objects.create(project=two_projects[0], user=editor, role="editor")
     assert _set_origins(platform_api, editor, "alpha", [APP]).status_code == 403
     assert Project.objects.get(slug="alpha").cors_allowed_origins == []
+
+
+def test_preflight_allows_the_api_key_header(
+    two_projects: tuple[Any, Any], owner: Any, platform_api: Any, project_api: Any, make_api_key: Any
+) -> None:
+    alpha, _ = two_projects
+    _set_origins(platform_api, owner, "alpha", [APP])
+    preflight = project_api(alpha).client.options(
+        "/api/v1/tables/",
+        HTTP_HOST="alpha.localhost",
+        HTTP_ORIGIN=APP,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-api-key, content-type",
+    )
+    assert preflight.status_code == 200
+    allowed = {h.strip() for h in preflight["Access-Control-Allow-Headers"].split(",")}
+    assert {"x-api-key", "content-type", "authorization"} <= allowed
+    response = project_api(alpha, api_key=make_api_key(alpha)).get("/api/v1/", HTTP_ORIGIN=APP)
+    assert (response.status_code, response["Access-Control-Allow-Origin"]) == (200, APP)

@@ -101,3 +101,21 @@ def test_schema_change_by_another_process_is_seen_by_the_next_request(
     assert created.status_code == 201, created.json()
     assert api.get("/api/v1/tables/items/records/1/").json()["extra"] == 5
     assert api.get("/api/v1/tables/items/records/").json()["results"][0]["extra"] == 5  # same query string as before
+
+
+def test_record_writes_are_counted_without_a_round_trip_of_their_own(
+    owner: Any, make_project: Any, make_api_key: Any, project_api: Any, round_trips: list[int]
+) -> None:
+    project = make_project(owner, slug="alpha")
+    create_table(project_api(project, user=owner), "items", [{"name": "title", "type": "text"}])
+    api = project_api(project, api_key=make_api_key(project, scope="read-write"))
+    assert api.post("/api/v1/tables/items/records/", {"title": "warm"}).status_code == 201
+    assert api.post("/api/v1/tables/items/records/", {"title": "warm"}).status_code == 201
+    round_trips[0] = 0
+    created = api.post("/api/v1/tables/items/records/", {"title": "counted"})
+    assert (created.status_code, created.lane, round_trips[0]) == (201, True, 1)
+    round_trips[0] = 0
+    assert api.get("/api/v1/tables/items/records/1/").status_code == 200  # carries the writes
+    assert round_trips[0] == 1
+    usage_flush()
+    assert UsageDay.objects.get(project=project).record_writes == 3

@@ -264,3 +264,40 @@ def test_platform_root_lists_the_endpoints_without_credentials(platform_api: Any
     assert set(links) == {
         "register", "login", "me", "organizations", "projects", "health", "docs", "redoc", "schema", "console"
     }  # fmt: skip
+
+
+def test_slug_is_derived_from_the_name_when_none_is_given(api: Any, org: Any) -> None:
+    first = api.post("/api/v1/projects/", {"organization": "acme", "name": "Acme Shop!"})
+    second = api.post("/api/v1/projects/", {"organization": "acme", "name": "acme  shop"})
+    assert (first.status_code, first.json()["slug"], first.json()["name"]) == (201, "acme-shop", "Acme Shop!")
+    assert (second.status_code, second.json()["slug"]) == (201, "acme-shop-2")
+    assert sorted(Project.objects.values_list("slug", flat=True)) == ["acme-shop", "acme-shop-2"]
+    nameless = api.post("/api/v1/projects/", {"organization": "acme", "name": "123"})
+    assert nameless.status_code == 400
+    assert nameless.json()["error"]["message"] == "Give the project a slug (none could be derived from its name)."
+    assert Project.objects.count() == 2
+
+
+def test_invalid_slug_error_says_what_is_allowed(api: Any, org: Any) -> None:
+    response = api.post("/api/v1/projects/", {"organization": "acme", "slug": "crm_restored"})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "Invalid project slug 'crm_restored': use lower-case letters, digits and single hyphens (3-40 characters, "
+        "starting with a letter) (e.g. 'crm-restored')."
+    )
+    assert Project.objects.count() == 0
+
+
+def test_unknown_keys_are_refused_and_nothing_is_written(api: Any, org: Any) -> None:
+    assert api.post("/api/v1/projects/", {"organization": "acme", "slug": "shop", "name": "Shop"}).status_code == 201
+    response = api.patch("/api/v1/projects/shop/", {"name": "Renamed", "colour": "red", "slugg": "x"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["fields"]) == (
+        "VALIDATION_FAILED",
+        {"colour": ["Unknown key."], "slugg": ["Unknown key."]},
+    )
+    assert Project.objects.get(slug="shop").name == "Shop"
+    created = api.post("/api/v1/projects/", {"organization": "acme", "slug": "other", "plan": "pro"})
+    assert (created.status_code, created.json()["error"]["fields"]) == (400, {"plan": ["Unknown key."]})
+    assert Project.objects.count() == 1

@@ -37,7 +37,11 @@ def test_burst_on_one_project_is_limited_and_the_other_is_not(
     _limits(settings, project=3)
     statuses = [project_api(alpha, user=owner).get("/api/v1/").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
-    _assert_rate_limited(project_api(alpha, user=owner).get("/api/v1/"), "Too many requests for this project.")
+    limited = project_api(alpha, user=owner).get("/api/v1/")
+    _assert_rate_limited(limited, "Too many requests for this project.")
+    assert limited.json()["error"]["message"] == (
+        f"Too many requests for this project. Retry in {limited['Retry-After']} s."
+    )
     assert [project_api(beta, user=owner).get("/api/v1/").status_code for _ in range(3)] == [200, 200, 200]
 
 
@@ -61,7 +65,11 @@ def test_each_api_key_has_its_own_limit(
     _limits(settings, project=100, api_key=2)
     first, second = make_api_key(alpha, scope="read"), make_api_key(alpha, scope="read")
     assert [project_api(alpha, api_key=first).get("/api/v1/").status_code for _ in range(2)] == [200, 200]
-    _assert_rate_limited(project_api(alpha, api_key=first).get("/api/v1/"), "Request was throttled.")
+    limited = project_api(alpha, api_key=first).get("/api/v1/")
+    _assert_rate_limited(limited, "Too many requests for this API key.")
+    assert limited.json()["error"]["message"] == (
+        f"Too many requests for this API key. Retry in {limited['Retry-After']} s."
+    )
     assert project_api(alpha, api_key=second).get("/api/v1/").status_code == 200
     assert project_api(alpha, user=owner).get("/api/v1/").status_code == 200  # JWT callers: project limit only
 

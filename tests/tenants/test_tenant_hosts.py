@@ -158,3 +158,28 @@ def test_warm_request_makes_no_routing_query_and_no_search_path_switch(
     assert not [s for s in statements if "tenants_domain" in s or "tenants_apikey" in s]
     assert not [s for s in statements if "search_path" in s]
     assert len(statements) == 1  # the project summary the view itself reads
+
+
+def test_refusals_name_the_key_scope_or_the_role(
+    two_projects: tuple[Any, Any], owner: Any, make_api_key: Any, project_api: Any, make_user: Any
+) -> None:
+    alpha, _ = two_projects
+    assert project_api(alpha, user=owner).post("/api/v1/tables/", {"name": "notes"}).status_code == 201
+    reader = project_api(alpha, api_key=make_api_key(alpha, scope="read"))
+    writer = project_api(alpha, api_key=make_api_key(alpha, scope="read-write"))
+    viewer = make_user()
+    ProjectMembership.objects.create(project=alpha, user=viewer, role="viewer")
+    refused = [
+        reader.post("/api/v1/tables/notes/records/", {}),
+        reader.post("/api/v1/tables/", {"name": "things"}),
+        writer.post("/api/v1/tables/", {"name": "things"}),
+        project_api(alpha, user=viewer).post("/api/v1/tables/", {"name": "things"}),
+    ]
+    assert [(r.status_code, r.json()["error"]["message"]) for r in refused] == [
+        (403, "This 'read' key cannot write records."),
+        (403, "This 'read' key cannot change tables and fields."),
+        (403, "This 'read-write' key cannot change tables and fields."),
+        (403, "Your role 'viewer' does not allow this (manage_schema): it cannot change tables and fields."),
+    ]
+    assert [t["name"] for t in writer.get("/api/v1/tables/").json()["results"]] == ["notes"]
+    assert writer.get("/api/v1/tables/notes/records/").json()["results"] == []

@@ -247,6 +247,17 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "nocode.wsgi.application"
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# django-cors-headers' defaults plus the project API key header and the request id (docs/observability.md).
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "user-agent",
+    "x-csrftoken",
+    "x-requested-with",
+    "x-api-key",
+    "x-request-id",
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 
 # --- project knobs (limits, page sizes, timeouts) -----------------------------------------------

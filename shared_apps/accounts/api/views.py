@@ -5,6 +5,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from shared_apps.foundation.api.inputs import validated
+
 from ..services import user_register
 from .serializers import RegisterInput, UserOutput
 
@@ -16,9 +18,7 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
 
     def post(self, request: Request) -> Response:
-        data = RegisterInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = user_register(**data.validated_data)
+        user = user_register(**validated(RegisterInput, request.data))
         refresh = RefreshToken.for_user(user)
         body = {"user": UserOutput(user).data, "access": str(refresh.access_token), "refresh": str(refresh)}
         return Response(body, status=status.HTTP_201_CREATED)

@@ -6,7 +6,7 @@ from ..models import Membership, Organization
 
 
 class OrganizationInput(serializers.Serializer):
-    slug = serializers.CharField(max_length=50)
+    slug = serializers.CharField(max_length=50, required=False)  # derived from the name when omitted
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 

@@ -7,6 +7,7 @@ incoming hook URL, a webhook's signing secret) are shown only to callers who may
 
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser
@@ -14,8 +15,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shared_apps.foundation.api.inputs import validated
+from shared_apps.foundation.api.inputs import query_params_check, validated
 from shared_apps.foundation.api.requests import ProjectRequest
+from shared_apps.foundation.bodylimit import request_too_large
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
 from tenant_apps.data_schemas.models import Table
 from tenants.access import project_access
@@ -89,6 +91,7 @@ class WorkflowListView(APIView):
 
     @extend_schema(summary="List the workflows", responses={200: AutomationWorkflowListSerializer})
     def get(self, request: ProjectRequest) -> Response:
+        query_params_check(request, ())
         names = dict(Table.objects.values_list("id", "name"))
         return Response({"results": [_workflow_json(request, w, names) for w in workflow_list()]})
 
@@ -153,6 +156,7 @@ class WorkflowRunsView(APIView):
         responses={200: AutomationRunListSerializer},
     )
     def get(self, request: ProjectRequest, workflow_id: int) -> Response:
+        query_params_check(request, ("state", "limit"))
         workflow = workflow_get(workflow_id=workflow_id)
         state = request.query_params.get("state")
         runs = run_list(workflow_id=workflow.pk, state=state, limit=_limit(request))
@@ -193,15 +197,11 @@ class HookView(APIView):
         request={"application/json": HOOK_BODY},
         responses={202: AutomationHookRunSerializer},
     )
-    def post(self, request: ProjectRequest, secret: str) -> Response:
+    def post(self, request: ProjectRequest, secret: str) -> Response | HttpResponse:
         if getattr(request, "tenant", None) is None:
             raise NotFound("No such hook.", code="HOOK_NOT_FOUND")
         if len(request.body) > MAX_HOOK_BODY:
-            raise ValidationFailed(
-                f"A hook body is at most {MAX_HOOK_BODY} bytes.",
-                code="PAYLOAD_TOO_LARGE",
-                fields={"body": ["Too large."]},
-            )
+            return request_too_large(MAX_HOOK_BODY, len(request.body))
         body = request.data if request.body else {}
         run = services.hook_trigger(secret=secret, body=body)
         return Response({"run": run.pk, "state": run.state}, status=status.HTTP_202_ACCEPTED)
@@ -213,6 +213,7 @@ class WebhookListView(APIView):
 
     @extend_schema(summary="List the outgoing webhooks", responses={200: AutomationWebhookListSerializer})
     def get(self, request: ProjectRequest) -> Response:
+        query_params_check(request, ())
         secret = _manages(request)
         return Response({"results": [webhook_data(w, with_secret=secret) for w in webhook_list()]})
 
@@ -260,6 +261,7 @@ class WebhookDeliveriesView(APIView):
         responses={200: AutomationDeliveryListSerializer},
     )
     def get(self, request: ProjectRequest, webhook_id: int) -> Response:
+        query_params_check(request, ("limit",))
         webhook = webhook_get(webhook_id=webhook_id)
         deliveries = delivery_list(webhook_id=webhook.pk, limit=_limit(request))
         return Response({"results": [delivery_data(d) for d in deliveries]})

@@ -22,7 +22,7 @@ from shared_apps.foundation.exceptions import DomainError, NotFound, ValidationF
 from tenant_apps.data_schemas import filestore
 from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef
 from tenant_apps.records import services
-from tenant_apps.records.filters import OPERATORS, compact_conditions, field_for_filter
+from tenant_apps.records.filters import OPERATORS, compact_conditions, field_for_filter, field_operators
 from tenant_apps.records.params import list_params_parse
 from tenant_apps.records.search import search_condition
 from tenant_apps.records.selectors import RecordPage, record_get
@@ -49,6 +49,24 @@ def filter_condition(table: TableDef, name: str, op: str, raw: str) -> Q | None:
     if field_for_filter(table, name) is None:
         raise ValidationFailed(f"Unknown field '{name}'.", code="INVALID_FILTER", fields={"filter": ["Unknown field."]})
     return compact_conditions(table, {f"{name}__{op or 'eq'}": [raw]})
+
+
+def operators_by_field(table: TableDef, names: list[str]) -> dict[str, list[str]]:
+    """The filter operators each field's type supports (records.filters), in the query language's order."""
+    out: dict[str, list[str]] = {}
+    for name in names:
+        field = field_for_filter(table, name)
+        if field is not None:
+            supported = field_operators(field)
+            out[name] = [op for op in OPERATORS if op in supported]
+    return out
+
+
+def _operator_options(by_field: dict[str, list[str]], chosen_field: str) -> list[dict[str, Any]]:
+    """Every operator, those the chosen field's type does not support hidden (the page's script keeps this in step
+    with the field select)."""
+    allowed = by_field.get(chosen_field)
+    return [{"name": op, "allowed": allowed is None or op in allowed} for op in OPERATORS]
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,8 @@ def record_list(request: HttpRequest, site: AdminSite, table: str) -> HttpRespon
     except DomainError as exc:
         error_message(request, exc)
     columns = _columns(found, state)
+    filter_fields = list(AUTOMATIC) + [f.name for f in found.fields]
+    by_field = operators_by_field(found, filter_fields)
     number = (page.page or 1) if page else 1
     pages = max(1, -(-(page.count or 0) // PAGE_SIZE)) if page else 1
     return render_page(
@@ -133,8 +153,9 @@ def record_list(request: HttpRequest, site: AdminSite, table: str) -> HttpRespon
         pages=pages,
         previous_url=_records_url(found.name, **{**state, "page": str(number - 1)}) if number > 1 else "",
         next_url=_records_url(found.name, **{**state, "page": str(number + 1)}) if page and page.has_next else "",
-        filter_fields=list(AUTOMATIC) + [f.name for f in found.fields],
-        operators=OPERATORS,
+        filter_fields=filter_fields,
+        operators=_operator_options(by_field, state["field"]),
+        operators_by_field=by_field,
     )
 
 

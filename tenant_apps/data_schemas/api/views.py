@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shared_apps.foundation.api.inputs import validated
+from shared_apps.foundation.api.inputs import query_params_check, validated
 from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
 from shared_apps.foundation.exceptions import ValidationFailed
@@ -69,6 +69,7 @@ class SchemaView(APIView):
 class TableListView(SchemaView):
     @extend_schema(summary="List the tables", responses={200: SchemaTableListSerializer})
     def get(self, request: ProjectRequest) -> Response:
+        query_params_check(request, ())
         defs, tables = table_list()
         return Response({"results": [table_data(t, defs) for t in tables]})
 
@@ -109,6 +110,7 @@ class TableDetailView(SchemaView):
 class FieldListView(SchemaView):
     @extend_schema(summary="List the fields of a table", responses={200: SchemaFieldListSerializer})
     def get(self, request: ProjectRequest, table: str) -> Response:
+        query_params_check(request, ())
         defs, found = table_get(name=table)
         return Response({"results": [field_data(f, defs) for f in found.fields]})
 

@@ -47,11 +47,13 @@ class TableRef:
 
 @dataclass(frozen=True)
 class OptionsContext:
-    """Resolves table names for link options; `table_id` is the table being defined (None while creating it)."""
+    """Resolves table names for link options; `table_id` is the table being defined (None while creating it);
+    `tables_of` names where the tables come from in messages ("this project", "the spec")."""
 
     table_by_name: Callable[[str], TableRef | None]
     table_by_id: Callable[[int], TableRef | None]
     table_id: int | None
+    tables_of: str = "this project"
 
 
 # Operators the query language understands; each type declares the subset it supports (the filter engine of the
@@ -67,6 +69,8 @@ class FieldType:
     sortable_type: ClassVar[bool] = True
     unique_type: ClassVar[bool] = True
     supports_default: ClassVar[bool] = True
+    # Unique values compare without case (a unique index on lower(column) besides the constraint): e-mail.
+    unique_casefold: ClassVar[bool] = False
     # Values accepted in JSON writes (False for files, which are uploaded).
     writable: ClassVar[bool] = True
     # Constraint keys this type accepts: min, max, max_length, regex, choices.
@@ -148,6 +152,10 @@ class FieldType:
     def to_json(self, value: Any, field: "FieldDef", *, table_name: str, record_id: int) -> Any:
         """Output form of a stored value (only called when `converts_output`)."""
         return value
+
+    def unique_key(self, value: Any) -> Any:
+        """What a unique value is compared by (`unique_casefold` types: lower case)."""
+        return value.lower() if self.unique_casefold and isinstance(value, str) else value
 
     def check_constraints(self, value: Any, field: "FieldDef") -> list[str]:
         """Messages for constraint violations of a coerced value (regex is checked by the database, in batch)."""

@@ -47,7 +47,7 @@ class LinkType(FieldType):
         elif isinstance(options.get("target"), str):
             target = context.table_by_name(options["target"])
         if target is None:
-            errors["options.target"] = ["The name of an existing table of this project."]
+            errors["options.target"] = [f"The name of an existing table of {context.tables_of}."]
         if errors:
             raise OptionsError(errors)
         assert target is not None

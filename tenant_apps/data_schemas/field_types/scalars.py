@@ -87,6 +87,7 @@ class LongTextType(TextType):
 class EmailType(TextType):
     name = "email"
     allowed_constraints = frozenset({"max_length", "regex", "choices"})
+    unique_casefold = True  # W@EXAMPLE.COM is w@example.com for uniqueness (stored as given)
     _validator = EmailValidator()
     # Close to Django's EmailValidator; used to check existing values when a field becomes an email field.
     SQL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.foundation.api.inputs import query_params_check
 from shared_apps.foundation.api.requests import ProjectRequest
 from tenants.permissions import ProjectPermission
 
@@ -33,6 +34,7 @@ class JobListView(APIView):
 
     @extend_schema(summary="The newest jobs", parameters=[KIND_PARAMETER], responses={200: JobListSerializer})
     def get(self, request: ProjectRequest) -> Response:
+        query_params_check(request, ("kind",))
         kind = request.query_params.get("kind")
         return Response({"results": [job_data(j) for j in job_list(kind=kind)]})
 
