@@ -59,14 +59,26 @@ def request_counted() -> bool:
 
 def writes_count(*, project_id: int, amount: int, buffer: bool) -> None:
     """Count `amount` record writes of a project: buffered for the next request's pipeline when `buffer` (decided
-    with `request_counted` while the request runs), sent at once otherwise."""
+    with `request_counted` while the request runs), sent at once otherwise. Buffered counts are sent within
+    NOCODE["USAGE_WRITES_MAX_WAIT_SECONDS"] even when no request comes (and at process exit)."""
     if amount <= 0:
         return
     if not buffer:
         usage_count(project_id=project_id, metric="writes", amount=amount)
         return
     with _pending_lock:
+        first = not _pending_writes
         _pending_writes[project_id] = _pending_writes.get(project_id, 0) + amount
+    if first:  # a process that gets no next request soon sends them itself: counts never wait long in memory
+        timer = threading.Timer(float(settings.NOCODE["USAGE_WRITES_MAX_WAIT_SECONDS"]), writes_flush)
+        timer.daemon = True
+        timer.start()
+
+
+def writes_pending() -> bool:
+    """True while record writes wait in this process to be sent."""
+    with _pending_lock:
+        return bool(_pending_writes)
 
 
 def writes_take() -> dict[int, int]:
@@ -86,6 +98,6 @@ def writes_restore(taken: dict[int, int]) -> None:
 
 @atexit.register
 def writes_flush() -> None:
-    """Send the buffered record writes now (at process exit; tests)."""
+    """Send the buffered record writes now (by the wait timer, at process exit; tests)."""
     for project_id, amount in writes_take().items():
         usage_count(project_id=project_id, metric="writes", amount=amount)

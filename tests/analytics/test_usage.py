@@ -1,10 +1,11 @@
+import time
 from typing import Any
 
 from django.utils import timezone
 
 from shared_apps.analytics.models import UsageDay
 from shared_apps.analytics.services import usage_flush
-from tenants.usage import usage_count
+from tenants.usage import usage_count, writes_pending
 
 
 def test_requests_are_counted_per_project_and_rolled_up(
@@ -65,3 +66,21 @@ def test_record_writes_are_counted(owner: Any, make_project: Any, project_api: A
     usage_flush()
     day = UsageDay.objects.get(project=alpha)
     assert (day.api_requests, day.record_writes) == (8, 6)  # 1 + 2 created, 1 updated, 2 deleted
+
+
+def test_buffered_record_writes_are_sent_without_a_next_request(
+    owner: Any, make_project: Any, project_api: Any, settings: Any
+) -> None:
+    from tests.data_schemas.helpers import create_table
+
+    settings.NOCODE = {**settings.NOCODE, "USAGE_WRITES_MAX_WAIT_SECONDS": 0.05}
+    alpha = make_project(owner, slug="alpha")
+    api = project_api(alpha, user=owner)
+    create_table(api, "items", [{"name": "title", "type": "text"}])
+    assert api.post("/api/v1/tables/items/records/", {"records": [{"title": "a"}, {"title": "b"}]}).status_code == 201
+    deadline = time.monotonic() + 5
+    while writes_pending() and time.monotonic() < deadline:  # no request follows: the timer sends them
+        time.sleep(0.02)
+    assert not writes_pending()
+    usage_flush()
+    assert UsageDay.objects.get(project=alpha).record_writes == 2

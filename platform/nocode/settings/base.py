@@ -270,6 +270,8 @@ NOCODE = {
     "ROUTING_CACHE_SECONDS": env.int("NOCODE_ROUTING_CACHE_SECONDS", default=300),
     "DDL_LOCK_TIMEOUT_MS": env.int("NOCODE_DDL_LOCK_TIMEOUT_MS", default=3000),
     "HEALTH_TIMEOUT_SECONDS": env.float("NOCODE_HEALTH_TIMEOUT_SECONDS", default=2.0),
+    # Record-write counts of a request ride on the process's next request; without one they are sent after this.
+    "USAGE_WRITES_MAX_WAIT_SECONDS": env.float("NOCODE_USAGE_WRITES_MAX_WAIT_SECONDS", default=1.0),
     # User tables (docs/data-schemas.md) and the records API (docs/records-api.md).
     "MAX_TABLES_PER_PROJECT": env.int("NOCODE_MAX_TABLES_PER_PROJECT", default=100),
     "MAX_FIELDS_PER_TABLE": env.int("NOCODE_MAX_FIELDS_PER_TABLE", default=50),
