@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from shared_apps.foundation.numbers import is_digits
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
 
 from .forms import OptionalJSONField
@@ -30,7 +31,7 @@ class LinkIdsField(forms.CharField):
         if not text:
             return None
         parts = [part.strip() for part in str(text).split(",") if part.strip()]
-        if not all(part.isdigit() for part in parts):
+        if not all(is_digits(part) for part in parts):
             raise forms.ValidationError("Record ids separated by commas, e.g. 1, 4, 7.")
         return [int(part) for part in parts]
 

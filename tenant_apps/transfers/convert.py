@@ -11,7 +11,6 @@ strings are converted to what the field type expects (numbers, booleans, lists s
 that does not convert is passed on unchanged and the records validation reports it for that row.
 """
 
-import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +21,8 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.jsoncodec import json_loads
+from shared_apps.foundation.numbers import is_digits
 from tenant_apps.data_schemas import naming
 from tenant_apps.data_schemas.definitions import FieldDef
 from tenant_apps.data_schemas.services import FieldSpec
@@ -155,7 +156,7 @@ def _number(value: str) -> Any:
 def _ids(value: Any) -> Any:
     if isinstance(value, str):
         parts = [p.strip() for p in value.split(",") if p.strip()]
-        return [int(p) if p.isdigit() else p for p in parts]
+        return [int(p) if is_digits(p) else p for p in parts]
     return value
 
 
@@ -182,7 +183,7 @@ def cell_value(field: FieldDef, value: Any) -> Any:
         return True if text in TRUE else False if text in FALSE else value
     if kind == "json" and isinstance(value, str):
         try:
-            return json.loads(value)
+            return json_loads(value)
         except ValueError:
             return value
     if kind == "multi_select" and isinstance(value, str):
@@ -190,7 +191,7 @@ def cell_value(field: FieldDef, value: Any) -> Any:
     if kind == "link":
         if field.options.get("multiple"):
             return _ids(value) if not isinstance(value, list) else value
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and is_digits(value.strip()):
             return int(value.strip())
         return value
     if kind in TEXT_KINDS and isinstance(value, (bool, int, float, Decimal)):

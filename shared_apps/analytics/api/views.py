@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from shared_apps.foundation.api.requests import AuthedRequest, ProjectRequest
 from shared_apps.foundation.exceptions import PermissionDenied, ValidationFailed
+from shared_apps.foundation.numbers import is_digits
 from tenants.permissions import ProjectPermission
 
 from ..selectors import usage_for_project, usage_platform_report
@@ -15,7 +16,7 @@ MAX_DAYS = 366
 
 def _days(request: Request) -> int:
     raw = request.query_params.get("days", "30")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+    if not is_digits(raw) or not 1 <= int(raw) <= MAX_DAYS:
         raise ValidationFailed("Invalid days.", fields={"days": [f"A whole number from 1 to {MAX_DAYS}."]})
     return int(raw)
 

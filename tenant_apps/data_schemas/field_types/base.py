@@ -5,6 +5,7 @@ model, value validation/coercion (`to_python`, raising `FieldValueError` with a 
 output, the SQL used when a field changes type, the JSON schema (OpenAPI) and the filter operators it supports.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +16,18 @@ from django.db import models
 
 if TYPE_CHECKING:
     from ..definitions import FieldDef
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why a string cannot be stored in PostgreSQL text (NUL, lone surrogates), None when it can."""
+    if "\x00" in value:
+        return "Must not contain NUL characters."
+    if _SURROGATE.search(value):
+        return "Must be valid Unicode (no lone surrogates)."
+    return None
 
 
 class FieldValueError(ValueError):
@@ -179,7 +192,7 @@ class FieldType:
                 raise FieldValueError("An integer from 1 to 1000000.")
             return raw
         if key == "regex":
-            if not isinstance(raw, str) or not 1 <= len(raw) <= 500 or "\x00" in raw:
+            if not isinstance(raw, str) or not 1 <= len(raw) <= 500 or text_problem(raw):
                 raise FieldValueError("A PostgreSQL regular expression of 1-500 characters.")
             return raw
         if key == "choices":
