@@ -7,7 +7,8 @@ and leaves the answers in `shared_apps.foundation.prefetch`, where each componen
 
 - route: the process-local route (tenants.routing) is checked against its Redis entry; a difference means it was
   invalidated, and the routing middleware routes the request again;
-- project rate limit: INCR + EXPIRE of the window's counter (tenants.ratelimit decides from the count);
+- project rate limit: INCR + EXPIRE of the window's counter (tenants.ratelimit decides from the count); a request
+  without any credential counts in its client address's counter instead (never in the project's);
 - usage: HINCRBY of the day's request counter (a refused request is taken back by the rate limiter, as before it
   was never counted);
 - definitions token (tenant_apps.data_schemas.definitions);
@@ -92,9 +93,17 @@ class _Batch:
 
 
 def request_prefetch(
-    *, request: HttpRequest, host: str, route: Route, route_entry: dict[str, Any] | None
+    *,
+    request: HttpRequest,
+    host: str,
+    route: Route,
+    route_entry: dict[str, Any] | None,
+    counted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run the request's Redis work in one pipeline; returns the values for `prefetch.prefetch_scope`."""
+    """Run the request's Redis work in one pipeline; returns the values for `prefetch.prefetch_scope`.
+
+    `counted`: the values of an earlier prefetch of the same request (routed again): its client-address count is
+    kept instead of counting the request twice (a project's count is per project, so it is counted anew)."""
     cache = caches["platform"]
     decode = cache.client.decode  # type: ignore[attr-defined]
     values: dict[str, Any] = {}
@@ -105,7 +114,7 @@ def request_prefetch(
 
     late_expires: list[tuple[str, int]] = []
 
-    def counted(pipe: _Batch, key: str, ttl: int) -> None:
+    def count(pipe: _Batch, key: str, ttl: int) -> None:
         """INCR `key`, with its EXPIRE when due; a new key (count 1) that went without one gets it afterwards."""
         pipe.incr(key)
         if _expire_due(key):
@@ -131,9 +140,16 @@ def request_prefetch(
                 lambda result: values.__setitem__(ROUTE_STALE, result is None or decode(result) != route_entry)
             )
         window = ratelimit._window()
-        if int(settings.NOCODE["RATE_LIMIT_PROJECT"]) > 0:
+        if not ratelimit.credentialed(request):  # counts in its address's bucket, never in the project's
+            if ratelimit.client_limit() > 0:
+                key, _ = ratelimit.bucket_key(bucket=ratelimit.client_bucket(request), window_seconds=window)
+                if counted is not None and f"count:{key}" in counted:
+                    values[f"count:{key}"] = counted[f"count:{key}"]
+                else:
+                    count(pipe, key, window + 1)
+        elif int(settings.NOCODE["RATE_LIMIT_PROJECT"]) > 0:
             key, _ = ratelimit.bucket_key(bucket=f"project:{route.project_id}", window_seconds=window)
-            counted(pipe, key, window + 1)
+            count(pipe, key, window + 1)
         day_key = usage_key(timezone.now().date())
         pipe.hincrby(day_key, f"{route.project_id}:req", 1)
         handlers.append(lambda result: values.__setitem__(ratelimit.USAGE_COUNTED, True))
@@ -152,7 +168,7 @@ def request_prefetch(
                 handlers.append(store(full))
             if key_id is not None and int(settings.NOCODE["RATE_LIMIT_API_KEY"]) > 0:
                 key, _ = ratelimit.bucket_key(bucket=f"apikey:{key_id}", window_seconds=window)
-                counted(pipe, key, window + 1)
+                count(pipe, key, window + 1)
         for handler, result in zip(handlers, pipe.execute(), strict=True):
             handler(result)
         if late_expires:
