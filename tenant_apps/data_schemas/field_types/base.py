@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
 
 from django.db import models
 
@@ -221,10 +222,20 @@ class FieldType:
         return f"pg_temp.{self.try_function}({source.field_type.text_sql(column_sql)})", []
 
 
+# jsonb keeps a whole float as a number without a fraction, which comes back as an integer: one beyond 64 bits is
+# then more than the renderer can write.
+JSON_FLOAT_LIMIT = float(2**63)
+
+
 def json_value(value: Any) -> Any:
-    """A coerced value in a JSON-storable form (for constraints and defaults kept in JSON columns)."""
+    """A coerced value in a JSON-storable form (for constraints and defaults kept in JSON columns); FieldValueError
+    for a value that would not come back from jsonb as something the API can write."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, float) and abs(value) >= JSON_FLOAT_LIMIT:
+        raise FieldValueError("Out of range here: at most 2^63 in magnitude.")
     return value
