@@ -184,10 +184,9 @@ def test_aggregate_requests_of_the_wrong_types_are_400(
 
 def test_empty_json_body_is_400_and_creates_nothing(api: Api, things: Any) -> None:
     for path in (RECORDS, f"{RECORDS}?upsert_on=key"):
-        response = api.client.post(
-            path, data=b"", content_type="application/json", HTTP_HOST=api.host, CONTENT_TYPE="application/json",
-            **api.headers,
-        )  # fmt: skip
+        # Django's test client drops the Content-Type of an empty body: set it as a client like curl sends it.
+        extra: dict[str, Any] = {"HTTP_HOST": api.host, "CONTENT_TYPE": "application/json", **api.headers}
+        response = api.client.post(path, data=b"", content_type="application/json", **extra)
         assert _error(response) == (400, "EMPTY_BODY", {"body"})
     assert _count() == 0
 
