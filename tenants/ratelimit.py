@@ -8,8 +8,9 @@ Only callers the project admits (a member's JWT, one of its API keys) spend the 
 forged traffic cannot lock the owner out: a request without any credential counts in its client address's bucket
 (`client:<address>`, NOCODE["RATE_LIMIT_CLIENT"], default the project limit) instead of the project's; a request
 with a credential counts in the project's bucket (the request's one Redis pipeline counts it before anyone knows
-who is calling) and, when it turns out not to be admitted (401, or 403 without a role there), is taken back from
-the project's bucket and counted in its address's bucket instead, answering 429 once that bucket is full.
+who is calling) and, when it turns out not to be admitted (tenants.access found no role for it: a bad or foreign
+key or token, a non-member's JWT, or an endpoint that takes no credential, such as incoming hooks), is taken back
+from the project's bucket and counted in its address's bucket instead, answering 429 once that bucket is full.
 """
 
 from collections.abc import Callable
@@ -43,7 +44,6 @@ __all__ = [
 ]
 
 USAGE_COUNTED = "usage-counted"  # prefetch marker: the request's pipeline already counted it (analytics middleware)
-NOT_ADMITTED_STATUSES = frozenset({401, 403})
 
 
 def rate_limit_hit(*, bucket: str, limit: int, window_seconds: int, amount: int = 1) -> Decision:
@@ -103,7 +103,7 @@ class ProjectRateLimitMiddleware:
                     prefetch.forget_marker(USAGE_COUNTED)
                 return too_many_requests(decision, "Too many requests for this project.")
         response = self.get_response(request)
-        if response.status_code in NOT_ADMITTED_STATUSES and not getattr(request, ADMITTED, False):
+        if not getattr(request, ADMITTED, False):
             return self._not_admitted(request, tenant.pk, response)
         return response
 

@@ -1,6 +1,7 @@
 """Hostile input on the records API (issue: never a 500): values PostgreSQL or the renderer cannot hold are a 400
 naming the field, on every path that takes a value (writes, defaults, filters, aggregates); a 400 writes nothing."""
 
+import base64
 import json
 from typing import Any
 from urllib.parse import quote
@@ -200,3 +201,9 @@ def test_deep_json_on_records_is_400(api: Api, things: Any) -> None:
 @pytest.mark.parametrize("query", ["page=\u00b2", "page_size=\u0661", "page=" + "9" * 5000, "cursor=%ff%fe"])
 def test_odd_query_numbers_are_400_not_500(api: Api, things: Any, query: str) -> None:
     assert api.get(f"{RECORDS}?{query}").status_code == 400
+
+
+def test_deep_json_in_a_cursor_is_400(api: Api, things: Any) -> None:
+    deep = base64.urlsafe_b64encode(b'{"v": ' + b"[" * 5000 + b"]" * 5000 + b', "s": "x"}').decode().rstrip("=")
+    response = api.get(f"{RECORDS}?cursor={deep}")
+    assert _error(response) == (400, "INVALID_CURSOR", {"cursor"})

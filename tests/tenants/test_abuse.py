@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tenants.models import Domain, Project
-from tests.conftest import schema_exists
+from tests.conftest import Api, project_host, schema_exists
 
 WINDOW = 3600
 
@@ -90,3 +90,17 @@ def test_client_address_behind_trusted_proxies(owner: Any, make_project: Any, pr
     spoofed = anonymous.get("/api/v1/", HTTP_X_FORWARDED_FOR="198.51.100.99, 203.0.113.5")
     assert spoofed.status_code == 429
     assert anonymous.get("/api/v1/", HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 401
+
+
+def test_requests_to_endpoints_without_credentials_never_spend_the_project_quota(
+    owner: Any, make_project: Any, project_api: Any, settings: Any
+) -> None:
+    shop = make_project(owner, slug="shop")
+    _limits(settings, RATE_LIMIT_PROJECT=3, RATE_LIMIT_CLIENT=100)
+    forged = Api(project_host(shop.slug), token="forged-token")
+    statuses = {
+        forged.post("/api/v1/automation/hooks/no-such-hook-secret-0123456789/", {}).status_code for _ in range(6)
+    }
+    assert statuses == {404}  # hooks take no credential: an Authorization header does not make it the project's
+    owner_api = project_api(shop, user=owner)
+    assert [owner_api.get("/api/v1/tables/").status_code for _ in range(4)] == [200, 200, 200, 429]
