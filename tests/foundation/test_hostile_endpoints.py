@@ -4,6 +4,7 @@ the API's own vocabulary, so they reach the validation of each endpoint, with ho
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -94,3 +95,38 @@ def test_platform_json_endpoints(
     response = _send(platform_api(owner), method, path, body)
     if response is not None:
         assert response.status_code < 500, response.content[:500]
+
+
+QUERY_KEYS = [
+    "fields", "sort", "page", "page_size", "cursor", "count", "expand", "filter", "search", "title", "title__gt",
+    "id__in", "created_at__between", "metrics", "group_by", "limit", "state", "days", "kind", "upsert_on", "confirm",
+]  # fmt: skip
+QUERY_VALUES = st.text(max_size=20) | st.sampled_from(
+    ["\u00b2", "-1", "0", "9" * 40, "1e999", "NaN", "\ud800", "\x00", "a,,b", "-", "--id", "count,sum:title", ","]
+)
+GET_ENDPOINTS = [
+    "/api/v1/tables/things/records/",
+    "/api/v1/tables/things/records/1/",
+    "/api/v1/tables/things/aggregate/",
+    "/api/v1/tables/",
+    "/api/v1/automation/workflows/",
+    "/api/v1/automation/webhooks/",
+    "/api/v1/automation/workflows/1/runs/",
+    "/api/v1/automation/tasks/",
+    "/api/v1/analytics/usage/",
+    "/api/v1/spec/",
+]
+
+
+@pytest.mark.parametrize("path", GET_ENDPOINTS)
+@BUDGET
+@given(query=st.dictionaries(st.sampled_from(QUERY_KEYS), QUERY_VALUES, max_size=4))
+def test_any_query_string_on_project_reads(api: Api, path: str, query: dict[str, str]) -> None:
+    if api.get("/api/v1/tables/things/").status_code == 404:
+        create_table(api, "things", [{"name": "title", "type": "text"}])
+        api.post("/api/v1/tables/things/records/", {"title": "a"})
+    encoded = "&".join(
+        f"{quote(key)}={quote(value.encode('utf-8', 'surrogatepass'), safe='')}" for key, value in query.items()
+    )
+    response = api.get(f"{path}?{encoded}")
+    assert response.status_code < 500, response.content[:500]

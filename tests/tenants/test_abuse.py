@@ -104,3 +104,26 @@ def test_requests_to_endpoints_without_credentials_never_spend_the_project_quota
     assert statuses == {404}  # hooks take no credential: an Authorization header does not make it the project's
     owner_api = project_api(shop, user=owner)
     assert [owner_api.get("/api/v1/tables/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_X_API_KEY": "\u00e9" * 5000},
+        {"HTTP_X_API_KEY": "nk_\x00"},
+        {"HTTP_AUTHORIZATION": "Api-Key \u00ff\u00fe"},
+        {"HTTP_AUTHORIZATION": "Bearer " + "\u00ff" * 64},
+        {"HTTP_AUTHORIZATION": "Bearer a.b.c"},
+        {"HTTP_AUTHORIZATION": "Bearer"},
+        {"HTTP_AUTHORIZATION": "\x00"},
+    ],
+)
+def test_odd_credentials_are_refused_not_crashed(
+    owner: Any, make_project: Any, project_api: Any, headers: dict[str, str]
+) -> None:
+    shop = make_project(owner, slug="shop")
+    anonymous = project_api(shop)
+    for path in ("/api/v1/", "/api/v1/tables/", "/api/v1/tables/x/records/", "/api/v1/tables/x/records/1/"):
+        response = anonymous.get(path, **headers)
+        assert response.status_code in (401, 403), (path, response.status_code)
+        assert response.json()["error"]["code"] in ("AUTHENTICATION_FAILED", "TOKEN_INVALID", "NOT_AUTHENTICATED")
