@@ -428,6 +428,10 @@ class JsonType(FieldType):
         return f"({column_sql} #>> '{{}}')"
 
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        """Numbers of 2^63 or more in magnitude do not convert (jsonb would give them back as integers the renderer
+        cannot write, as for values written through the API)."""
+        if source.type in ("decimal", "float"):
+            return f"CASE WHEN abs({column_sql}) < %s THEN to_jsonb({column_sql}) END", [Decimal(2**63)]
         return f"to_jsonb({column_sql})", []
 
 
