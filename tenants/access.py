@@ -8,6 +8,10 @@ from .apikeys import VerifiedKey
 from .roles import CAPABILITIES, SCOPE_ROLE
 from .selectors import project_role_for_user
 
+# Attribute of the Django request: whether the caller has a role in the request's project (read by the rate limiter,
+# tenants.ratelimit: refused callers without a role count per client address, not in the project's quota).
+ADMITTED = "nocode_admitted"
+
 
 class ApiKeyPrincipal:
     """`request.user` for API key requests: authenticated, not a platform account."""
@@ -50,4 +54,5 @@ def project_access(request: ProjectRequest) -> ProjectAccess:
         role = project_role_for_user(project_id=tenant.pk, organization_id=tenant.organization_id, user=user)
         access = ProjectAccess(role=role, via="jwt", user_id=user.pk, api_key_id=None)
     request._project_access = access  # type: ignore[attr-defined]
+    setattr(getattr(request, "_request", request), ADMITTED, access.role is not None)
     return access

@@ -105,9 +105,9 @@ PIPELINE: tuple[Stage, ...] = (
     ),
     Stage(
         "parsing",
-        drf=("rest_framework.parsers.JSONParser",),
+        drf=("shared_apps.foundation.api.parsers.JsonParser",),
         view_attribute="parser_classes",
-        why="the request body (malformed bodies refused with 400)",
+        why="the request body through foundation.jsoncodec.json_loads (malformed, too deep or invalid Unicode: 400)",
     ),
     Stage(
         "rendering",

@@ -7,7 +7,8 @@ and the usage counter would each be a Redis round trip of its own (why this matt
 
 - route: the process-local route (tenants.routing) is checked against its Redis entry; a difference means it was
   invalidated, and the routing middleware routes the request again;
-- project rate limit: INCR + EXPIRE of the window's counter (tenants.ratelimit decides from the count);
+- project rate limit: INCR + EXPIRE of the window's counter (tenants.ratelimit decides from the count); a request
+  without any credential counts in its client address's counter instead (never in the project's);
 - usage: HINCRBY of the day's request counter (a refused request is taken back by the rate limiter, as before it
   was never counted), and of the record writes this process buffered since its previous request
   (tenants.usage.writes_count);
@@ -33,6 +34,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from shared_apps.foundation.ratelimit import bucket_key
 from tenants.usage import usage_key, writes_restore, writes_take
 
 from . import apikeys, ratelimit
@@ -92,9 +94,17 @@ class _Batch:
 
 
 def request_prefetch(
-    *, request: HttpRequest, host: str, route: Route, route_entry: dict[str, Any] | None
+    *,
+    request: HttpRequest,
+    host: str,
+    route: Route,
+    route_entry: dict[str, Any] | None,
+    counted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run the request's Redis work in one pipeline; returns the values for `prefetch.prefetch_scope`."""
+    """Run the request's Redis work in one pipeline; returns the values for `prefetch.prefetch_scope`.
+
+    `counted`: the values of an earlier prefetch of the same request (routed again): its client-address count is
+    kept instead of counting the request twice (a project's count is per project, so it is counted anew)."""
     cache = caches["platform"]
     decode = cache.client.decode  # type: ignore[attr-defined]
     values: dict[str, Any] = {}
@@ -105,7 +115,7 @@ def request_prefetch(
 
     late_expires: list[tuple[str, int]] = []
 
-    def counted(pipe: _Batch, key: str, ttl: int) -> None:
+    def count(pipe: _Batch, key: str, ttl: int) -> None:
         """INCR `key`, with its EXPIRE when due; a new key (count 1) that went without one gets it afterwards."""
         pipe.incr(key)
         if _expire_due(key):
@@ -132,9 +142,16 @@ def request_prefetch(
                 lambda result: values.__setitem__(ROUTE_STALE, result is None or decode(result) != route_entry)
             )
         window = ratelimit._window()
-        if int(settings.NOCODE["RATE_LIMIT_PROJECT"]) > 0:
-            key, _ = ratelimit.bucket_key(bucket=f"project:{route.project_id}", window_seconds=window)
-            counted(pipe, key, window + 1)
+        if not ratelimit.credentialed(request):  # counts in its address's bucket, never in the project's
+            if ratelimit.client_limit() > 0:
+                key, _ = bucket_key(bucket=ratelimit.client_bucket(request), window_seconds=window)
+                if counted is not None and f"count:{key}" in counted:
+                    values[f"count:{key}"] = counted[f"count:{key}"]
+                else:
+                    count(pipe, key, window + 1)
+        elif int(settings.NOCODE["RATE_LIMIT_PROJECT"]) > 0:
+            key, _ = bucket_key(bucket=f"project:{route.project_id}", window_seconds=window)
+            count(pipe, key, window + 1)
         day_key = usage_key(timezone.now().date())
         pipe.hincrby(day_key, f"{route.project_id}:req", 1)
         handlers.append(lambda result: values.__setitem__(ratelimit.USAGE_COUNTED, True))
@@ -156,8 +173,8 @@ def request_prefetch(
                 pipe.get(full)
                 handlers.append(store(full))
             if key_id is not None and int(settings.NOCODE["RATE_LIMIT_API_KEY"]) > 0:
-                key, _ = ratelimit.bucket_key(bucket=f"apikey:{key_id}", window_seconds=window)
-                counted(pipe, key, window + 1)
+                key, _ = bucket_key(bucket=f"apikey:{key_id}", window_seconds=window)
+                count(pipe, key, window + 1)
         for handler, result in zip(handlers, pipe.execute(), strict=True):
             handler(result)
         writes = {}  # sent

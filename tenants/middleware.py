@@ -72,7 +72,7 @@ class ProjectRoutingMiddleware:
                 if refused is not None:
                     return refused
                 assert fresh is not None
-                values = request_prefetch(request=request, host=host, route=fresh, route_entry=None)
+                values = request_prefetch(request=request, host=host, route=fresh, route_entry=None, counted=values)
             assert fresh is not None
             route = fresh
         tenant = route.tenant()

@@ -1,91 +1,72 @@
-"""Rate limits in Redis: per project (every request on its host) and per API key (after the key is verified).
+"""Rate limits of project hosts, on the platform's limiter (shared_apps.foundation.ratelimit): per project, per API
+key (after the key is verified) and per client address for requests the project does not admit.
 
-Fixed windows: one counter per (bucket, window) key, `INCR` + `EXPIRE` in one round trip. A burst may reach up to
-twice the limit across a window boundary; that is the price of one key and one round trip per request. Limits are
-requests per NOCODE["RATE_LIMIT_WINDOW_SECONDS"]; 0 turns a limit off. If Redis is down the request is let through
-(limits degrade, requests do not fail), as for the other caches.
+Limits are requests per NOCODE["RATE_LIMIT_WINDOW_SECONDS"]; 0 turns a limit off. If Redis is down the request is
+let through (limits degrade, requests do not fail), as for the other caches.
+
+Only callers the project admits (a member's JWT, one of its API keys) spend the project's quota, so anonymous or
+forged traffic cannot lock the owner out: a request without any credential counts in its client address's bucket
+(`client:<address>`, NOCODE["RATE_LIMIT_CLIENT"], default the project limit) instead of the project's; a request
+with a credential counts in the project's bucket (the request's one Redis pipeline counts it before anyone knows
+who is calling) and, when it turns out not to be admitted (tenants.access found no role for it: a bad or foreign
+key or token, a non-member's JWT, or an endpoint that takes no credential, such as incoming hooks), is taken back
+from the project's bucket and counted in its address's bucket instead, answering 429 once that bucket is full.
 """
 
-import logging
-import math
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django_redis import get_redis_connection
-from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from shared_apps.foundation import prefetch
+from shared_apps.foundation.clients import client_address
+from shared_apps.foundation.ratelimit import (
+    RETRY_IN,
+    Decision,
+    prefetched_decision,
+    too_many_requests,
+    window_hit,
+)
 
+from .access import ADMITTED
 from .apikeys import VerifiedKey
+from .authentication import raw_key
 from .usage import USAGE_COUNTED, usage_count
 
-logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    limit: int
-    count: int
-    retry_after: int  # seconds until the current window ends (>= 1)
-
-
-def bucket_key(*, bucket: str, window_seconds: int) -> tuple[str, int]:
-    """(Redis key of `bucket` in the current window, seconds until the window ends)."""
-    now = time.time()
-    window_start = int(now // window_seconds) * window_seconds
-    retry_after = max(1, math.ceil(window_start + window_seconds - now))
-    return caches["platform"].make_key(f"ratelimit:{bucket}:{window_start}"), retry_after
-
-
-def prefetched_decision(*, bucket: str, limit: int, window_seconds: int) -> Decision | None:
-    """The decision from a count made by the request's pipeline (tenants.hotpath), None when there is none."""
-    key, retry_after = bucket_key(bucket=bucket, window_seconds=window_seconds)
-    count = prefetch.get(f"count:{key}")
-    if count is prefetch.MISSING:
-        return None
-    return Decision(allowed=count <= limit, limit=limit, count=count, retry_after=retry_after)
-
-
-def rate_limit_hit(*, bucket: str, limit: int, window_seconds: int) -> Decision:
-    """Count one request against `bucket` in the current window and say whether it is within `limit`."""
-    prefetched = prefetched_decision(bucket=bucket, limit=limit, window_seconds=window_seconds)
-    if prefetched is not None:
-        return prefetched
-    key, retry_after = bucket_key(bucket=bucket, window_seconds=window_seconds)
-    try:
-        pipe = get_redis_connection("platform").pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, window_seconds + 1)
-        count = int(pipe.execute()[0])
-    except (RedisError, OSError) as exc:
-        logger.warning("Rate limit not enforced, Redis unavailable: %s", exc)
-        return Decision(allowed=True, limit=limit, count=0, retry_after=retry_after)
-    return Decision(allowed=count <= limit, limit=limit, count=count, retry_after=retry_after)
+def rate_limit_hit(*, bucket: str, limit: int, window_seconds: int, amount: int = 1) -> Decision:
+    """Count one request against `bucket` in the current window (`amount=-1` takes one back) and say whether it is
+    within `limit`; a count the request's pipeline already made is used as it is."""
+    if amount == 1:
+        prefetched = prefetched_decision(bucket=bucket, limit=limit, window_seconds=window_seconds)
+        if prefetched is not None:
+            return prefetched
+    return window_hit(
+        bucket=bucket, limit=limit, window_seconds=window_seconds, amount=amount, connect=get_redis_connection
+    )
 
 
 def _window() -> int:
     return max(1, int(settings.NOCODE["RATE_LIMIT_WINDOW_SECONDS"]))
 
 
-RETRY_IN = "Retry in {wait} s."  # the end of every 429 message: "Too many requests for this <what>. Retry in N s."
+def client_limit() -> int:
+    configured = settings.NOCODE.get("RATE_LIMIT_CLIENT")
+    return int(settings.NOCODE["RATE_LIMIT_PROJECT"] if configured is None else configured)
 
 
-def too_many_requests(decision: Decision, message: str) -> HttpResponse:
-    # Imported here: errors imports DRF views, whose settings import ApiKeyRateThrottle from this module.
-    from shared_apps.foundation.errors import json_error
+def client_bucket(request: HttpRequest) -> str:
+    return f"client:{client_address(request)}"
 
-    response = json_error(429, "RATE_LIMITED", f"{message} {RETRY_IN.format(wait=decision.retry_after)}")
-    response["Retry-After"] = str(decision.retry_after)
-    return response
+
+def credentialed(request: HttpRequest) -> bool:
+    """The request carries an API key or an Authorization header (whether valid is known only later)."""
+    return raw_key(request) is not None or bool(request.META.get("HTTP_AUTHORIZATION"))
 
 
 class RateLimited(Throttled):
@@ -95,22 +76,50 @@ class RateLimited(Throttled):
 
 
 class ProjectRateLimitMiddleware:
-    """Every request on a project host counts against that project's limit (NOCODE["RATE_LIMIT_PROJECT"])."""
+    """Admitted requests on a project host count against that project's limit (NOCODE["RATE_LIMIT_PROJECT"]), the
+    others against their client address's (see the module docstring)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         tenant = getattr(request, "tenant", None)
+        if tenant is None:
+            return self.get_response(request)
+        if not credentialed(request):
+            limit = client_limit()
+            if limit > 0:
+                decision = rate_limit_hit(bucket=client_bucket(request), limit=limit, window_seconds=_window())
+                if not decision.allowed:
+                    return too_many_requests(decision, "Too many unauthenticated requests from this address.")
+            return self.get_response(request)
         limit = int(settings.NOCODE["RATE_LIMIT_PROJECT"])
-        if tenant is not None and limit > 0:
+        if limit > 0:
             decision = rate_limit_hit(bucket=f"project:{tenant.pk}", limit=limit, window_seconds=_window())
             if not decision.allowed:
                 if prefetch.get(USAGE_COUNTED) is True:  # the pipeline counted it; refused requests are not usage
                     usage_count(project_id=tenant.pk, metric="req", amount=-1)
                     prefetch.forget_marker(USAGE_COUNTED)
                 return too_many_requests(decision, "Too many requests for this project.")
-        return self.get_response(request)
+        response = self.get_response(request)
+        if not getattr(request, ADMITTED, False):
+            return self._not_admitted(request, tenant.pk, response)
+        return response
+
+    @staticmethod
+    def _not_admitted(request: HttpRequest, project_id: int, response: HttpResponse) -> HttpResponse:
+        """Move a refused credentialed request from the project's bucket to its client address's."""
+        window = _window()
+        if int(settings.NOCODE["RATE_LIMIT_PROJECT"]) > 0:
+            rate_limit_hit(bucket=f"project:{project_id}", limit=0, window_seconds=window, amount=-1)
+        limit = client_limit()
+        if limit > 0:
+            decision = window_hit(
+                bucket=client_bucket(request), limit=limit, window_seconds=window, connect=get_redis_connection
+            )
+            if not decision.allowed:
+                return too_many_requests(decision, "Too many refused requests from this address.")
+        return response
 
 
 class ApiKeyRateThrottle(BaseThrottle):

@@ -34,6 +34,14 @@ SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-)){1,38}[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
     {"admin", "api", "app", "www", "static", "media", "mail", "public", "template", "docs", "status", "assets"}
 )
+# Schema names PostgreSQL or the product already uses (a slug's schema is the slug with `_` for `-`): the catalogs
+# (`pg_*`, information_schema), public and the template schema that provisioning replays.
+RESERVED_SCHEMA_PREFIXES = ("pg_",)
+SLUG_RESERVED = "SLUG_RESERVED"
+
+
+def _reserved_schemas() -> frozenset[str]:
+    return frozenset({"public", "information_schema", settings.TENANT_TEMPLATE_SCHEMA})
 
 
 SLUG_RULE = "3-40 lower-case letters, digits and single hyphens; starts with a letter."
@@ -44,7 +52,7 @@ def _slug_usable(slug: str) -> bool:
 
 
 def slug_validate(slug: str) -> None:
-    if not SLUG_RE.match(slug) or slug.startswith("pg-"):
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
         suggestion = slug_base(str(slug), max_length=40, min_length=3)
         example = f" (e.g. '{suggestion}')" if _slug_usable(suggestion) else ""
         raise ValidationFailed(
@@ -52,8 +60,10 @@ def slug_validate(slug: str) -> None:
             f"starting with a letter){example}.",
             fields={"slug": [SLUG_RULE]},
         )
-    if slug in RESERVED_SLUGS:
-        raise ValidationFailed("Reserved project slug.", fields={"slug": [f"'{slug}' is reserved."]})
+    schema = schema_name_for(slug)
+    if slug in RESERVED_SLUGS or schema in _reserved_schemas() or schema.startswith(RESERVED_SCHEMA_PREFIXES):
+        message = f"'{slug}' is reserved."
+        raise ValidationFailed("Reserved project slug.", code=SLUG_RESERVED, fields={"slug": [message]})
 
 
 def project_slug_for(name: str) -> str:

@@ -220,7 +220,8 @@ def search_index_create(*, cursor: CursorWrapper, table: str, name: str, columns
 
 
 # Session-local (pg_temp) conversion helpers used to check and perform column type changes: each returns NULL
-# when a value does not convert exactly instead of failing the statement.
+# when a value does not convert exactly instead of failing the statement. Dates and date-times outside years
+# 1-9999 (in UTC) do not convert: PostgreSQL holds them, but they could not be read back (Python's range).
 TRY_CAST_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION pg_temp.nocode_try_bigint(v text) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE n numeric;
@@ -240,10 +241,17 @@ EXCEPTION WHEN others THEN RETURN NULL; END $$;
 CREATE OR REPLACE FUNCTION pg_temp.nocode_try_boolean(v text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN RETURN trim(v)::boolean; EXCEPTION WHEN others THEN RETURN NULL; END $$;
 CREATE OR REPLACE FUNCTION pg_temp.nocode_try_timestamptz(v text) RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
-BEGIN RETURN trim(v)::timestamptz; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+DECLARE t timestamptz;
+BEGIN t := trim(v)::timestamptz;
+  IF t < '0001-01-01 00:00:00+00'::timestamptz OR t >= '10000-01-01 00:00:00+00'::timestamptz THEN
+    RETURN NULL;
+  END IF;
+  RETURN t;
+EXCEPTION WHEN others THEN RETURN NULL; END $$;
 CREATE OR REPLACE FUNCTION pg_temp.nocode_try_date(v text) RETURNS date LANGUAGE plpgsql STABLE AS $$
 DECLARE t timestamp;
 BEGIN t := trim(v)::timestamptz AT TIME ZONE 'UTC'; IF t::time <> '00:00'::time THEN RETURN NULL; END IF;
+  IF t::date < '0001-01-01'::date OR t::date > '9999-12-31'::date THEN RETURN NULL; END IF;
   RETURN t::date;
 EXCEPTION WHEN others THEN RETURN NULL; END $$;
 CREATE OR REPLACE FUNCTION pg_temp.nocode_try_uuid(v text) RETURNS uuid LANGUAGE plpgsql IMMUTABLE AS $$

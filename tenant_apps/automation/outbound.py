@@ -50,13 +50,56 @@ def _private_allowed() -> bool:
     return bool(settings.NOCODE["AUTOMATION_ALLOW_PRIVATE_URLS"])
 
 
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# What inet_aton reads as an IPv4 address: 127.1, 0x7f000001, 2130706433, 0177.0.0.1, ...
+_INET_ATON_CHARS = frozenset("0123456789abcdefx.")
+MASK = "***"
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64), which the check must see too."""
+    found: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if ip in _NAT64:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+def _is_public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.scope_id:
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded:
+            return all(_is_public_ip(inner) for inner in embedded)
     return not (
         ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
     )
+
+
+def _public(address: str) -> bool:
+    return _is_public_ip(ipaddress.ip_address(address))
+
+
+def literal_address(hostname: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a URL's host names literally, in any spelling a resolver accepts (`ipaddress` forms, IPv6
+    with a zone, and inet_aton's shorthand, hexadecimal, octal and single-number IPv4 forms); None for a name."""
+    host = hostname.rstrip(".").lower()
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if host and set(host) <= _INET_ATON_CHARS and host[0].isdigit():
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 def url_errors(url: Any) -> list[str]:
@@ -77,15 +120,26 @@ def url_errors(url: Any) -> list[str]:
     if parts.username or parts.password:
         return ["Credentials in the URL are not allowed; use a header."]
     if not _private_allowed():
-        try:
-            literal = ipaddress.ip_address(parts.hostname)
-        except ValueError:
-            literal = None
-        if literal is not None and not _public(str(literal)):
+        literal = literal_address(parts.hostname)
+        if literal is not None and not _is_public_ip(literal):
             return ["Private, loopback and link-local addresses are not allowed."]
-        if parts.hostname == "localhost" or parts.hostname.endswith(".localhost"):
+        name = parts.hostname.rstrip(".")
+        if name == "localhost" or name.endswith(".localhost"):
             return ["Private, loopback and link-local addresses are not allowed."]
     return []
+
+
+def url_masked(url: str) -> str:
+    """`url` with every query-string value replaced by MASK (they may carry credentials), for readers who may
+    not see secrets; a URL that does not parse is masked whole."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return MASK
+    if not parts.query:
+        return url
+    query = "&".join(f"{pair.partition('=')[0]}={MASK}" if pair else pair for pair in parts.query.split("&"))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 def _resolve(host: str, port: int) -> str:

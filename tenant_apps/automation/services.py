@@ -21,7 +21,7 @@ from tenant_apps.data_schemas.models import Table
 
 from . import conditions
 from .models import RunState, TriggerType, Webhook, Workflow, WorkflowRun
-from .outbound import url_errors
+from .outbound import url_errors, url_masked
 from .schedules import cron_errors, schedule_sync
 from .selectors import run_get, webhook_get, workflow_get
 from .steps import context_condition, step_types
@@ -127,6 +127,28 @@ def steps_clean(steps: Any) -> list[dict[str, Any]]:
     return steps
 
 
+def _secrets_kept(steps: Any, previous: list[dict[str, Any]]) -> Any:
+    """Steps of an update, with masked secrets ("***") sent back unchanged resolved to the stored values of the
+    step at the same position and of the same type (secrets are write-only: a reader never sees them)."""
+    if not isinstance(steps, list):
+        return steps
+    kept: list[Any] = []
+    for index, step in enumerate(steps):
+        old = previous[index] if index < len(previous) else None
+        if isinstance(step, dict) and isinstance(old, dict) and step.get("type") == old.get("type") in step_types:
+            step = step_types.get(step["type"]).secrets_kept(step, old)
+        kept.append(step)
+    return kept
+
+
+def steps_masked(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A workflow's steps as callers who may not see secrets get them (each step type masks its own secrets)."""
+    return [
+        step_types.get(step["type"]).masked(step) if isinstance(step, dict) and step.get("type") in step_types else step
+        for step in steps
+    ]
+
+
 def _name_clean(name: Any) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > 150:
         raise ValidationFailed("Invalid name.", fields={"name": ["1 to 150 characters."]})
@@ -218,7 +240,7 @@ def workflow_update(
     if trigger is not None:
         parts["trigger"] = lambda: trigger_clean(trigger)
     if steps is not None:
-        parts["steps"] = lambda: steps_clean(steps)
+        parts["steps"] = lambda: steps_clean(_secrets_kept(steps, workflow.steps or []))
     clean = _all_cleaned(parts)
     if "name" in clean:
         workflow.name = clean["name"]
@@ -414,6 +436,8 @@ def webhook_update(
 ) -> Webhook:
     """Change a webhook; enabling it again clears the failure count and the reason it was disabled."""
     webhook = Webhook.objects.select_for_update().filter(pk=webhook_get(webhook_id=webhook_id).pk).get()
+    if isinstance(url, str) and url != webhook.url and url == url_masked(webhook.url):
+        url = webhook.url  # the masked URL sent back unchanged: the query-string secrets are kept
     for key, value in _webhook_fields(table=table, events=events, url=url, name=name, partial=True).items():
         setattr(webhook, key, value)
     if active is not None:

@@ -17,10 +17,12 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 
 from shared_apps.foundation.exceptions import DomainError
+from shared_apps.foundation.jsoncodec import json_loads
+from shared_apps.foundation.numbers import is_digits
 from shared_apps.foundation.registry import Registry
 
 from . import conditions, templating
-from .outbound import OutboundError, http_send, url_errors
+from .outbound import MASK, OutboundError, http_send, url_errors, url_masked
 
 Errors = dict[str, list[str]]
 COMMON_KEYS = frozenset({"type", "name", "when"})
@@ -61,6 +63,15 @@ class StepType:
     def run(self, config: dict[str, Any], context: dict[str, Any]) -> Any:
         raise NotImplementedError
 
+    def masked(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The config as readers who may not see secrets get it (secret values replaced by MASK)."""
+        return config
+
+    def secrets_kept(self, config: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+        """`config` with each secret value given back as MASK replaced by its value in `previous` (the same step as
+        stored): a masked value sent back unchanged keeps the secret, any other value replaces it."""
+        return config
+
 
 step_types: Registry[StepType] = Registry("step type")
 
@@ -99,7 +110,7 @@ def _record_id(config: dict[str, Any], path: str) -> Errors:
 
 def _rendered_id(config: dict[str, Any], context: dict[str, Any]) -> int:
     value = templating.render(config["record_id"], context)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and is_digits(value.strip()):
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise StepFailed(f"record_id rendered to {value!r}, not a record id.")
@@ -217,6 +228,28 @@ class HttpRequest(StepType):
             errors[f"{path}.timeout"] = [f"Seconds, more than 0 and at most {limit}."]
         return errors
 
+    def masked(self, config: dict[str, Any]) -> dict[str, Any]:
+        """Header values and query-string values of the URL are secrets (tokens, API keys)."""
+        out = dict(config)
+        if isinstance(out.get("headers"), dict):
+            out["headers"] = {name: MASK for name in out["headers"]}
+        if isinstance(out.get("url"), str):
+            out["url"] = url_masked(out["url"])
+        return out
+
+    def secrets_kept(self, config: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+        out = dict(config)
+        headers, before = out.get("headers"), previous.get("headers")
+        if isinstance(headers, dict) and isinstance(before, dict):
+            out["headers"] = {
+                name: before[name] if value == MASK and isinstance(before.get(name), str) else value
+                for name, value in headers.items()
+            }
+        url, old_url = out.get("url"), previous.get("url")
+        if isinstance(url, str) and isinstance(old_url, str) and url != old_url and url == url_masked(old_url):
+            out["url"] = old_url
+        return out
+
     def run(self, config: dict[str, Any], context: dict[str, Any]) -> Any:
         url = templating.render(config["url"], context)
         if not isinstance(url, str):
@@ -237,7 +270,7 @@ class HttpRequest(StepType):
         except OutboundError as exc:
             raise StepFailed(str(exc)) from exc
         try:
-            body: Any = json.loads(response.body) if response.body else None
+            body: Any = json_loads(response.body) if response.body else None
         except ValueError:
             body = response.text[:OUTPUT_TEXT_LIMIT]
         output = {"status_code": response.status_code, "body": body, "duration_ms": response.duration_ms}

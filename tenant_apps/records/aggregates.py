@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Aggregate, Avg, Count, Max, Min, Q, Sum
 
 from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.numbers import is_digits
 from tenant_apps.data_schemas.definitions import FieldDef, TableDef
 
 from .filters import field_for_filter
@@ -81,7 +82,7 @@ def _metric(table: TableDef, raw: Any, path: str, errors: dict[str, list[str]]) 
         errors[path] = ['Expected {"fn": ..., "field": ..., "as": ...} ("field" and "as" optional).']
         return None
     fn, name, alias = raw.get("fn"), raw.get("field"), raw.get("as")
-    if fn not in FUNCTIONS:
+    if not isinstance(fn, str) or fn not in FUNCTIONS:
         errors[f"{path}.fn"] = [f"Unknown function {fn!r}. One of: {', '.join(FUNCTIONS)}."]
         return None
     field = None
@@ -156,7 +157,7 @@ def aggregate_query_parse(table: TableDef, params: Mapping[str, str]) -> Aggrega
         fn, _, name = part.strip().partition(":")
         metrics.append({"fn": fn, "field": name} if name else {"fn": fn})
     raw_limit = params.get("limit")
-    limit: Any = int(raw_limit) if raw_limit and raw_limit.isdigit() else raw_limit
+    limit: Any = int(raw_limit) if raw_limit and is_digits(raw_limit) else raw_limit
     return aggregate_request_build(table, group_by=group_by, metrics=metrics, limit=limit)
 
 

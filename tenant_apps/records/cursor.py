@@ -16,6 +16,7 @@ from uuid import UUID
 from django.db.models import Q
 
 from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.jsoncodec import json_loads
 from tenant_apps.data_schemas.definitions import TableDef
 from tenant_apps.data_schemas.field_types import FieldValueError
 
@@ -63,7 +64,7 @@ def _value(table: TableDef, name: str, raw: Any) -> Any:
 
 def cursor_decode(table: TableDef, sort: list[SortKey], cursor: str) -> list[Any]:
     try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        payload = json_loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error):
         raise _invalid("Malformed cursor.") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("v"), list):

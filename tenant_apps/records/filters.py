@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from django.db.models import Count, Q
 
 from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.jsoncodec import MALFORMED_JSON, JsonInputError, json_loads
 from tenant_apps.data_schemas.definitions import FieldDef, TableDef
 from tenant_apps.data_schemas.field_types import FieldValueError
 
@@ -270,8 +270,10 @@ def filter_parse(table: TableDef, raw: str | None) -> Q | None:
     if len(raw) > MAX_FILTER_BYTES:
         _raise({"filter": [f"At most {MAX_FILTER_BYTES} bytes."]})
     try:
-        tree = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        tree = json_loads(raw)
+    except JsonInputError as exc:
+        if exc.code != MALFORMED_JSON:
+            _raise({"filter": [exc.message]})
         _raise({"filter": ['Not valid JSON. Example: {"field": "price", "op": "gt", "value": 50}.']})
     return filter_build(table, tree)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.numbers import is_digits
 from tenant_apps.data_schemas.definitions import TableDef
 from tenant_apps.data_schemas.naming import AUTOMATIC_FIELDS
 
@@ -108,7 +109,7 @@ def _positive_int(params: Mapping[str, str], name: str, *, default: int, maximum
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not is_digits(raw) or int(raw) < 1:
         raise ValidationFailed(f"Invalid {name}.", fields={name: ["A positive integer."]})
     value = int(raw)
     if maximum is not None and value > maximum:

@@ -1,9 +1,10 @@
 """Writes of records: create, update, replace, delete, single or bulk (all or nothing), upsert, file uploads.
 
 Each write validates every row first (validation.py), then checks unique fields (409 naming the field, and the
-row in bulk), then writes in one transaction. A constraint that still fails in PostgreSQL (a concurrent write)
-is mapped to the same errors; nothing is written in any error case. Callers check `write_records`. Committed
-writes are counted in the usage analytics (`record_writes`: one per record created, updated or deleted).
+row in bulk), then writes in one transaction, inside which its answer is built and checked to render (an answer
+that fails commits nothing). A constraint that still fails in PostgreSQL (a concurrent write) is mapped to the
+same errors; nothing is written in any error case. Callers check `write_records`. Committed writes are counted in
+the usage analytics (`record_writes`: one per record created, updated or deleted).
 """
 
 from collections.abc import Iterable, Sequence
@@ -17,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower, Now
 
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
+from shared_apps.foundation.jsoncodec import json_dumps
 from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas import filestore, naming
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
@@ -163,16 +165,22 @@ def _insert(table: TableDef, rows: Sequence[CleanRow]) -> list[dict[str, Any]]:
     try:
         if _single_statement(table, rows):
             # The INSERT alone, in autocommit: atomic by itself, one round trip instead of BEGIN, INSERT, COMMIT.
+            # What it answers is the values plus id and timestamps: known to render before anything is written.
+            json_dumps(rows[0].values)
             created = [model(**rows[0].values)]
             created[0].save(force_insert=True)
-        else:
-            with transaction.atomic():
-                created = model._default_manager.bulk_create([model(**row.values) for row in rows])
-                ids = [obj.pk for obj in created]
-                _links_write(table, ids, rows, replace=False)
-                record_changes(table, created=ids)
+            return _created_records(table, created, rows)
+        with transaction.atomic():
+            created = model._default_manager.bulk_create([model(**row.values) for row in rows])
+            ids = [obj.pk for obj in created]
+            _links_write(table, ids, rows, replace=False)
+            record_changes(table, created=ids)
+            return _answer_checked(_created_records(table, created, rows))
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
+
+
+def _created_records(table: TableDef, created: Sequence[Any], rows: Sequence[CleanRow]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for obj, row in zip(created, rows, strict=True):
         record: dict[str, Any] = {"id": obj.pk}
@@ -181,6 +189,13 @@ def _insert(table: TableDef, rows: Sequence[CleanRow]) -> list[dict[str, Any]]:
         record["created_at"], record["updated_at"] = getattr(obj, "created_at"), getattr(obj, "updated_at")  # noqa: B009
         out.append(record)
     return rows_finish(table, out)
+
+
+def _answer_checked(answer: Any) -> Any:
+    """`answer`, once it is known to render (called inside the write's transaction: an answer that cannot be
+    rendered raises there and rolls the write back, so no request answers 5xx after committing)."""
+    json_dumps(answer)
+    return answer
 
 
 def records_create(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], bulk: bool) -> list[dict[str, Any]]:
@@ -238,9 +253,11 @@ def record_update(*, defs: SchemaDefs, table: TableDef, record_id: int, data: An
     cleaned = rows_clean(defs, table, [data], mode="replace" if replace else "update", bulk=False)
     cleaned[0].record_id = record_id
     _unique_check(table, cleaned, bulk=False)
-    _update(table, cleaned, replace=replace)
+    with transaction.atomic():
+        _update(table, cleaned, replace=replace)
+        answer = _answer_checked(record_get(defs=defs, table=table, record_id=record_id))
     _writes_counted(1)
-    return record_get(defs=defs, table=table, record_id=record_id)
+    return answer
 
 
 def records_update(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any]) -> list[dict[str, Any]]:
@@ -266,9 +283,11 @@ def records_update(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any]) ->
         raise
     errors.raise_if_any()
     _unique_check(table, cleaned, bulk=True)
-    _update(table, cleaned, replace=False)
+    with transaction.atomic():
+        _update(table, cleaned, replace=False)
+        answers = _answer_checked(records_by_ids(table=table, ids=[row.record_id for row in cleaned]))  # type: ignore[misc]
     _writes_counted(len(cleaned))
-    return records_by_ids(table=table, ids=[row.record_id for row in cleaned])  # type: ignore[misc]
+    return answers
 
 
 # --- upsert --------------------------------------------------------------------------------------------------------
@@ -360,12 +379,11 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
             if replace_links:
                 _links_write(table, [i for i, _ in replace_links], [r for _, r in replace_links], replace=True)
             record_changes(table, created=[record_id for record_id, _ in inserted])
+            records = _answer_checked(records_by_ids(table=table, ids=ids))
     except IntegrityError as exc:
         raise integrity_error(table, exc) from exc
     _writes_counted(len(cleaned))
-    return UpsertResult(
-        records=records_by_ids(table=table, ids=ids), created=[row.record_id is None for row in cleaned]
-    )
+    return UpsertResult(records=records, created=[row.record_id is None for row in cleaned])
 
 
 # --- delete --------------------------------------------------------------------------------------------------------

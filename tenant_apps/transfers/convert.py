@@ -14,7 +14,6 @@ writes them, or split on commas); a cell that does not convert is passed on unch
 reports it for that row.
 """
 
-import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,6 +24,8 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.jsoncodec import json_loads
+from shared_apps.foundation.numbers import is_digits
 from tenant_apps.data_schemas import naming
 from tenant_apps.data_schemas.definitions import FieldDef
 from tenant_apps.data_schemas.services import FieldSpec
@@ -175,8 +176,8 @@ def _json_list(value: str) -> list[Any] | None:
     if not value.strip().startswith("["):
         return None
     try:
-        parsed = json.loads(value)
-    except ValueError:
+        parsed = json_loads(value)
+    except ValueError:  # JsonInputError included: not a list, read as comma-separated values
         return None
     return parsed if isinstance(parsed, list) else None
 
@@ -187,7 +188,7 @@ def _ids(value: Any) -> Any:
         if listed is not None:
             return listed
         parts = [p.strip() for p in value.split(",") if p.strip()]
-        return [int(p) if p.isdigit() else p for p in parts]
+        return [int(p) if is_digits(p) else p for p in parts]
     return value
 
 
@@ -214,7 +215,7 @@ def cell_value(field: FieldDef, value: Any) -> Any:
         return True if text in TRUE else False if text in FALSE else value
     if kind == "json" and isinstance(value, str):
         try:
-            return json.loads(value)
+            return json_loads(value)
         except ValueError:
             return value
     if kind == "multi_select" and isinstance(value, str):
@@ -223,7 +224,7 @@ def cell_value(field: FieldDef, value: Any) -> Any:
     if kind == "link":
         if field.options.get("multiple"):
             return _ids(value) if not isinstance(value, list) else value
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and is_digits(value.strip()):
             return int(value.strip())
         return value
     if kind in TEXT_KINDS and isinstance(value, (bool, int, float, Decimal)):

@@ -19,6 +19,7 @@ from typing import IO, Any
 from django.conf import settings
 
 from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.jsoncodec import json_loads
 
 FORMATS = ("csv", "json", "xlsx")
 CONTENT_TYPES = {
@@ -107,7 +108,7 @@ def _read_csv(data: bytes) -> Sheet:
 
 def _read_json(data: bytes) -> Sheet:
     try:
-        value = json.loads(data)
+        value = json_loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _bad(f"Not a valid JSON file: {exc}.") from None
     if isinstance(value, dict) and set(value) == {"records"}:

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from shared_apps.events.publishing import task_publish
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
+from shared_apps.foundation.numbers import is_digits
 from shared_apps.foundation.schemas import current_schema
 from shared_apps.foundation.tasking import TRANSIENT_ERRORS
 from tenant_apps.data_schemas import naming
@@ -197,7 +198,7 @@ def _row_errors(exc: DomainError, offset: int) -> dict[int, dict[str, list[str]]
     out: dict[int, dict[str, list[str]]] = {}
     for key, messages in exc.fields.items():
         parts = key.split(".", 2)
-        if len(parts) == 3 and parts[0] == "records" and parts[1].isdigit():
+        if len(parts) == 3 and parts[0] == "records" and is_digits(parts[1]):
             out.setdefault(offset + int(parts[1]), {}).setdefault(parts[2], []).extend(messages)
     return out
 

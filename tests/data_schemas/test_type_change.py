@@ -206,3 +206,32 @@ def test_invalid_dry_run_flag_is_400(api: Api) -> None:
     response = api.patch("/api/v1/tables/items/fields/v/?dry_run=maybe", {"type": "integer"})
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["dry_run"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "values", "change"),
+    [
+        ({"name": "v", "type": "text"}, ["20000-01-01T00:00:00Z", "9999-12-31T23:59:59-10:00"], {"type": "datetime"}),
+        ({"name": "v", "type": "text"}, ["0044-03-15 BC", "12000-01-01"], {"type": "date"}),
+        ({"name": "v", "type": "text"}, ["0044-03-15 BC"], {"type": "datetime"}),
+        (
+            {"name": "v", "type": "decimal", "options": {"precision": 38, "scale": 0}},
+            ["1" + "0" * 30],
+            {"type": "json"},
+        ),
+        ({"name": "v", "type": "float"}, [1e300], {"type": "json"}),
+    ],
+)
+def test_values_that_could_not_be_read_back_do_not_convert(
+    api: Api, spec: dict[str, Any], values: list[Any], change: dict[str, Any]
+) -> None:
+    """PostgreSQL holds them, Python or the renderer could not give them back: every read would fail."""
+    _table_with(api, spec, values)
+    dry = api.patch("/api/v1/tables/items/fields/v/?dry_run=true", change).json()
+    assert dry["conversion"]["invalid"] == len(values)
+    assert api.patch("/api/v1/tables/items/fields/v/", change).status_code == 400
+    nulled = api.patch("/api/v1/tables/items/fields/v/", {**change, "on_invalid": "set_null"})
+    assert nulled.status_code == 200, nulled.json()
+    listed = api.get("/api/v1/tables/items/records/")
+    assert listed.status_code == 200
+    assert [r["v"] for r in listed.json()["results"]] == [None] * len(values)

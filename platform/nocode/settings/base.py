@@ -152,7 +152,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["shared_apps.foundation.api.parsers.JsonParser"],
     "EXCEPTION_HANDLER": "shared_apps.foundation.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["tenants.ratelimit.ApiKeyRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -285,6 +285,16 @@ NOCODE = {
     "RATE_LIMIT_WINDOW_SECONDS": env.int("NOCODE_RATE_LIMIT_WINDOW_SECONDS", default=60),
     "RATE_LIMIT_PROJECT": env.int("NOCODE_RATE_LIMIT_PROJECT", default=6000),
     "RATE_LIMIT_API_KEY": env.int("NOCODE_RATE_LIMIT_API_KEY", default=1200),
+    # Requests on a project host that are not admitted there (no credential, an invalid one, or no role in the
+    # project) never count toward the project's limit: they count per client address (unset: RATE_LIMIT_PROJECT).
+    "RATE_LIMIT_CLIENT": env.int("NOCODE_RATE_LIMIT_CLIENT", default=None),
+    # Failed logins per account and per client address, and registrations per client address, per window.
+    "LOGIN_WINDOW_SECONDS": env.int("NOCODE_LOGIN_WINDOW_SECONDS", default=900),
+    "LOGIN_FAILURES_PER_ACCOUNT": env.int("NOCODE_LOGIN_FAILURES_PER_ACCOUNT", default=10),
+    "LOGIN_FAILURES_PER_ADDRESS": env.int("NOCODE_LOGIN_FAILURES_PER_ADDRESS", default=50),
+    "REGISTRATIONS_PER_ADDRESS": env.int("NOCODE_REGISTRATIONS_PER_ADDRESS", default=20),
+    # Proxies in front of the app that append to X-Forwarded-For (compose: nginx = 1); 0 = REMOTE_ADDR is the client.
+    "TRUSTED_PROXIES": env.int("NOCODE_TRUSTED_PROXIES", default=0),
     # The records lane (tenant_apps/records/api/lane.py) answers the hot records requests without Django's
     # middleware chain and DRF; off sends everything through Django (same answers, about half the throughput).
     "RECORDS_LANE": env.bool("NOCODE_RECORDS_LANE", default=True),

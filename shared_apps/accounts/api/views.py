@@ -1,13 +1,19 @@
+from typing import Any
+
 from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView
 
 from shared_apps.foundation.api.inputs import validated
+from shared_apps.foundation.clients import client_address
 
 from ..services import user_register
+from ..throttling import login_failed, login_refusal, registration_attempt
 from .serializers import RegisterInput, UserOutput
 
 
@@ -18,7 +24,29 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
 
     def post(self, request: Request) -> Response:
+        attempt = registration_attempt(address=client_address(request))
+        if not attempt.allowed:
+            raise Throttled(wait=attempt.retry_after, detail="Too many registrations from this address.")
         user = user_register(**validated(RegisterInput, request.data))
         refresh = RefreshToken.for_user(user)
         body = {"user": UserOutput(user).data, "access": str(refresh.access_token), "refresh": str(refresh)}
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(TokenObtainPairView):
+    """The JWT pair for an e-mail and password; failed logins are limited per account and per client address
+    (accounts.throttling): 429 with Retry-After once either limit is reached."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = request.data
+        email = data.get("email") if isinstance(data, dict) else None
+        email = email if isinstance(email, str) else None
+        address = client_address(request)
+        refusal = login_refusal(email=email, address=address)
+        if refusal is not None:
+            raise Throttled(wait=refusal.retry_after, detail="Too many failed logins; try again later.")
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            login_failed(email=email, address=address)
+            raise

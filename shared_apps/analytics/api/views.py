@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from shared_apps.foundation.api.inputs import query_params_check
 from shared_apps.foundation.api.requests import AuthedRequest, ProjectRequest
 from shared_apps.foundation.exceptions import PermissionDenied, ValidationFailed
+from shared_apps.foundation.numbers import is_digits
 from tenants.permissions import ProjectPermission
 
 from ..selectors import usage_for_project, usage_platform_report
@@ -17,7 +18,7 @@ MAX_DAYS = 366
 def _days(request: Request) -> int:
     query_params_check(request, ("days",))
     raw = request.query_params.get("days", "30")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+    if not is_digits(raw) or not 1 <= int(raw) <= MAX_DAYS:
         raise ValidationFailed("Invalid days.", fields={"days": [f"A whole number from 1 to {MAX_DAYS}."]})
     return int(raw)
 

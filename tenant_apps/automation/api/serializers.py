@@ -8,6 +8,8 @@ from rest_framework import serializers
 from tenant_apps.data_schemas.api.serializers import StrictSerializer
 
 from ..models import TriggerType, Webhook, WebhookDelivery, Workflow, WorkflowRun
+from ..outbound import url_masked
+from ..services import steps_masked
 
 
 class WorkflowCreateInput(StrictSerializer):
@@ -67,14 +69,17 @@ def hook_path(workflow: Workflow) -> str | None:
     return reverse("automation-hook", kwargs={"secret": workflow.hook_secret})
 
 
-def workflow_data(workflow: Workflow, *, table_names: dict[int, str], hook_url: str | None) -> dict[str, Any]:
+def workflow_data(
+    workflow: Workflow, *, table_names: dict[int, str], hook_url: str | None, with_secrets: bool
+) -> dict[str, Any]:
+    """`with_secrets`: the caller may manage the project; everyone else gets step secrets masked ("***")."""
     return {
         "id": workflow.pk,
         "name": workflow.name,
         "description": workflow.description,
         "active": workflow.active,
         "trigger": trigger_data(workflow, table_names=table_names, hook_url=hook_url),
-        "steps": workflow.steps,
+        "steps": workflow.steps if with_secrets else steps_masked(workflow.steps),
         "created_at": workflow.created_at,
         "updated_at": workflow.updated_at,
     }
@@ -104,7 +109,7 @@ def webhook_data(webhook: Webhook, *, with_secret: bool) -> dict[str, Any]:
         "name": webhook.name,
         "table": webhook.table.name,
         "events": webhook.events,
-        "url": webhook.url,
+        "url": webhook.url if with_secret else url_masked(webhook.url),
         "active": webhook.active,
         "consecutive_failures": webhook.consecutive_failures,
         "disabled_reason": webhook.disabled_reason,

@@ -2,7 +2,8 @@
 
 Reading needs `read` (members); creating, changing and deleting workflows and webhooks needs `manage_project`
 (admins, owners, admin API keys); starting and re-running runs needs `write_records` (editors and up). Secrets (the
-incoming hook URL, a webhook's signing secret) are shown only to callers who may manage the project.
+incoming hook URL, a webhook's signing secret, workflow step secrets such as HTTP headers, query-string values of
+step and webhook URLs) are shown only to callers who may manage the project; the others get them masked ("***").
 """
 
 from typing import Any
@@ -10,15 +11,16 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.foundation.api.inputs import query_params_check, validated
+from shared_apps.foundation.api.parsers import JsonParser
 from shared_apps.foundation.api.requests import ProjectRequest
 from shared_apps.foundation.bodylimit import request_too_large
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
+from shared_apps.foundation.numbers import is_digits
 from tenant_apps.data_schemas.models import Table
 from tenants.access import project_access
 from tenants.permissions import ProjectPermission
@@ -73,7 +75,7 @@ def _user_id(request: ProjectRequest) -> int | None:
 
 def _limit(request: ProjectRequest) -> int:
     raw = request.query_params.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+    if not is_digits(raw) or not 1 <= int(raw) <= 200:
         raise ValidationFailed("Invalid limit.", fields={"limit": ["1 to 200."]})
     return int(raw)
 
@@ -81,8 +83,10 @@ def _limit(request: ProjectRequest) -> int:
 def _workflow_json(request: ProjectRequest, workflow: Workflow, table_names: dict[int, str] | None = None) -> Any:
     if table_names is None:
         table_names = dict(Table.objects.values_list("id", "name"))
-    path = hook_path(workflow) if _manages(request) else None
-    return workflow_data(workflow, table_names=table_names, hook_url=request.build_absolute_uri(path) if path else None)
+    manages = _manages(request)
+    path = hook_path(workflow) if manages else None
+    hook_url = request.build_absolute_uri(path) if path else None
+    return workflow_data(workflow, table_names=table_names, hook_url=hook_url, with_secrets=manages)
 
 
 class WorkflowListView(APIView):
@@ -190,7 +194,7 @@ class HookView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [JsonParser]
 
     @extend_schema(
         summary="Start the workflow of this incoming hook (the secret is the credential)",

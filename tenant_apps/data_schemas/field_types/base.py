@@ -7,17 +7,31 @@ its input and display in the console. Code elsewhere asks the type (`field.field
 """
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
 
 from django import forms
 from django.db import models
 
 if TYPE_CHECKING:
     from ..definitions import FieldDef
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why a string cannot be stored in PostgreSQL text (NUL, lone surrogates), None when it can."""
+    if "\x00" in value:
+        return "Must not contain NUL characters."
+    if _SURROGATE.search(value):
+        return "Must be valid Unicode (no lone surrogates)."
+    return None
 
 
 class FieldValueError(ValueError):
@@ -205,7 +219,7 @@ class FieldType:
                 raise FieldValueError("An integer from 1 to 1000000.")
             return raw
         if key == "regex":
-            if not isinstance(raw, str) or not 1 <= len(raw) <= 500 or "\x00" in raw:
+            if not isinstance(raw, str) or not 1 <= len(raw) <= 500 or text_problem(raw):
                 raise FieldValueError("A PostgreSQL regular expression of 1-500 characters.")
             return raw
         if key == "choices":
@@ -270,10 +284,20 @@ class FieldType:
         return str(value)
 
 
+# jsonb keeps a whole float as a number without a fraction, which comes back as an integer: one beyond 64 bits is
+# then more than the renderer can write.
+JSON_FLOAT_LIMIT = float(2**63)
+
+
 def json_value(value: Any) -> Any:
-    """A coerced value in a JSON-storable form (for constraints and defaults kept in JSON columns)."""
+    """A coerced value in a JSON-storable form (for constraints and defaults kept in JSON columns); FieldValueError
+    for a value that would not come back from jsonb as something the API can write."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, float) and abs(value) >= JSON_FLOAT_LIMIT:
+        raise FieldValueError("Out of range here: at most 2^63 in magnitude.")
     return value

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from shared_apps.foundation.numbers import is_digits
+
 
 class OptionalJSONField(forms.JSONField):
     """JSON input where "no value" is an empty box (not the text `null`)."""
@@ -20,7 +22,7 @@ class LinkIdsField(forms.CharField):
         if not text:
             return None
         parts = [part.strip() for part in str(text).split(",") if part.strip()]
-        if not all(part.isdigit() for part in parts):
+        if not all(is_digits(part) for part in parts):
             raise forms.ValidationError("Record ids separated by commas, e.g. 1, 4, 7.")
         return [int(part) for part in parts]
 

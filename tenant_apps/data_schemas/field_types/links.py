@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.db import models
 
+from shared_apps.foundation.numbers import is_digits
+
 from .base import EQUALITY, SET_OPERATORS, FieldType, FieldValueError, OptionsContext, OptionsError
 from .forms import LinkIdsField
 
@@ -81,7 +83,7 @@ class LinkType(FieldType):
         return {"type": "integer", "format": "int64"}
 
     def query_value(self, raw: str) -> Any:
-        return int(raw) if raw.isdigit() else raw
+        return int(raw) if is_digits(raw) else raw
 
     def filter_value(self, value: Any, field: "FieldDef") -> Any:
         """A record id (the operand of eq/in on a many-to-one link, or an item of has_any/has_all)."""

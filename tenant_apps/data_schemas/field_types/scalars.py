@@ -22,6 +22,7 @@ from .base import (
     FieldValueError,
     OptionsContext,
     OptionsError,
+    text_problem,
 )
 from .forms import BOOLEAN_CHOICES, OptionalJSONField
 
@@ -29,13 +30,19 @@ if TYPE_CHECKING:
     from ..definitions import FieldDef
 
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+# A jsonb number that is a whole number comes back as a JSON integer: integers and whole floats must stay within
+# what the renderer writes (64-bit signed; orjson refuses larger integers).
+JSON_NUMBER_LIMIT = float(2**63)
+# Decimal values and filter operands: PostgreSQL's numeric holds ~131072 digits before the point, 16383 after.
+DECIMAL_EXPONENT_LIMIT = 1000
 
 
 def _text_value(value: Any) -> str:
     if not isinstance(value, str):
         raise FieldValueError("Expected a string.")
-    if "\x00" in value:
-        raise FieldValueError("Must not contain NUL characters.")
+    problem = text_problem(value)
+    if problem:
+        raise FieldValueError(problem)
     return value
 
 
@@ -164,6 +171,23 @@ class IntegerType(FieldType):
         return forms.IntegerField(**common)
 
 
+def _decimal_number(value: Any) -> Decimal:
+    """A finite Decimal from a JSON number or string, with an exponent PostgreSQL's numeric (and Python's decimal
+    arithmetic) can work with; FieldValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 100:
+        raise FieldValueError("Expected a decimal number (a JSON number or a string).")
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise FieldValueError("Expected a decimal number.") from None
+    if not number.is_finite():
+        raise FieldValueError("Expected a finite decimal number.")
+    exponent = int(number.as_tuple().exponent)
+    if abs(number.adjusted()) > DECIMAL_EXPONENT_LIMIT or abs(exponent) > DECIMAL_EXPONENT_LIMIT:
+        raise FieldValueError(f"Out of range (exponents from -{DECIMAL_EXPONENT_LIMIT} to {DECIMAL_EXPONENT_LIMIT}).")
+    return number
+
+
 class DecimalType(FieldType):
     """Exact numbers: `precision` digits in all (1-38, default 12), `scale` of them after the point (default 2).
 
@@ -202,14 +226,7 @@ class DecimalType(FieldType):
         return {"type": "string", "format": "decimal", "pattern": pattern, "example": "12.50"}
 
     def to_python(self, value: Any, field: "FieldDef") -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 100:
-            raise FieldValueError("Expected a decimal number (a JSON number or a string).")
-        try:
-            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-        except InvalidOperation:
-            raise FieldValueError("Expected a decimal number.") from None
-        if not number.is_finite():
-            raise FieldValueError("Expected a finite decimal number.")
+        number = _decimal_number(value)
         precision, scale = field.options["precision"], field.options["scale"]
         with localcontext() as context:
             context.prec = 100
@@ -222,15 +239,7 @@ class DecimalType(FieldType):
 
     def filter_value(self, value: Any, field: "FieldDef") -> Any:
         """Any finite decimal number (a filter may compare with more decimal places than the field stores)."""
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 100:
-            raise FieldValueError("Expected a decimal number (a JSON number or a string).")
-        try:
-            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-        except InvalidOperation:
-            raise FieldValueError("Expected a decimal number.") from None
-        if not number.is_finite():
-            raise FieldValueError("Expected a finite decimal number.")
-        return number
+        return _decimal_number(value)
 
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
         text = source.field_type.text_sql(column_sql)
@@ -258,7 +267,10 @@ class FloatType(FieldType):
     def to_python(self, value: Any, field: "FieldDef") -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise FieldValueError("Expected a number.")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise FieldValueError("Out of range for a 64-bit float.") from None
         if not math.isfinite(number):
             raise FieldValueError("Expected a finite number.")
         return number
@@ -361,7 +373,10 @@ class DateTimeType(FieldType):
             raise FieldValueError("Expected an ISO 8601 date-time, e.g. 2024-05-01T12:30:00Z.")
         if parsed.tzinfo is None:
             return parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-10:00 is in year 10000 in UTC
+            raise FieldValueError("Out of range: the date-time in UTC must be within years 1-9999.") from None
 
     def _bound(self, raw: Any, field: "FieldDef") -> Any:
         return self.to_python(raw, field)
@@ -398,21 +413,37 @@ class UuidType(FieldType):
 
 
 def _json_check(value: Any, depth: int = 0) -> None:
+    """What jsonb stores and the renderer writes back: strings PostgreSQL can hold, finite numbers within 64 bits
+    (jsonb gives a whole float back as an integer, so 1e20 is refused like 100000000000000000000)."""
     if depth > 32:
         raise FieldValueError("JSON nested too deeply (32 levels at most).")
     if isinstance(value, str):
-        if "\x00" in value:
-            raise FieldValueError("Must not contain NUL characters.")
+        problem = text_problem(value)
+        if problem:
+            raise FieldValueError(problem)
     elif isinstance(value, dict):
         for key, item in value.items():
-            if "\x00" in key:
-                raise FieldValueError("Must not contain NUL characters.")
+            if not isinstance(key, str):
+                raise FieldValueError("Object keys must be strings.")
+            problem = text_problem(key)
+            if problem:
+                raise FieldValueError(problem)
             _json_check(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
             _json_check(item, depth + 1)
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise FieldValueError("Expected finite numbers.")
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not BIGINT_MIN <= value <= BIGINT_MAX:
+            raise FieldValueError("Integers must be within the 64-bit signed range (-2^63 to 2^63-1).")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise FieldValueError("Expected finite numbers.")
+        if abs(value) >= JSON_NUMBER_LIMIT:
+            raise FieldValueError("Numbers must be within the 64-bit signed range (-2^63 to 2^63-1).")
+    else:
+        raise FieldValueError("Expected a JSON value.")
 
 
 class JsonType(FieldType):
@@ -438,6 +469,10 @@ class JsonType(FieldType):
         return f"({column_sql} #>> '{{}}')"
 
     def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        """Numbers of 2^63 or more in magnitude do not convert (jsonb would give them back as integers the renderer
+        cannot write, as for values written through the API)."""
+        if source.type in ("decimal", "float"):
+            return f"CASE WHEN abs({column_sql}) < %s THEN to_jsonb({column_sql}) END", [Decimal(2**63)]
         return f"to_jsonb({column_sql})", []
 
     def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:

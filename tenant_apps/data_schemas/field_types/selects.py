@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from .base import EQUALITY, SET_OPERATORS, FieldType, FieldValueError, OptionsContext, OptionsError
+from .base import EQUALITY, SET_OPERATORS, FieldType, FieldValueError, OptionsContext, OptionsError, text_problem
 
 if TYPE_CHECKING:
     from ..definitions import FieldDef
@@ -23,7 +23,7 @@ def clean_choices(options: Mapping[str, Any]) -> dict[str, Any]:
     choices = options.get("choices")
     if not isinstance(choices, list) or not 1 <= len(choices) <= MAX_CHOICES:
         errors["options.choices"] = [f"A list of 1-{MAX_CHOICES} distinct strings."]
-    elif not all(isinstance(c, str) and 1 <= len(c) <= MAX_CHOICE_LENGTH and "\x00" not in c for c in choices):
+    elif not all(isinstance(c, str) and 1 <= len(c) <= MAX_CHOICE_LENGTH and not text_problem(c) for c in choices):
         errors["options.choices"] = [f"Each choice is a string of 1-{MAX_CHOICE_LENGTH} characters."]
     elif len(set(choices)) != len(choices):
         errors["options.choices"] = ["Choices must be distinct."]

@@ -100,6 +100,7 @@ def default_errors(field: FieldDef, default: Any) -> list[str]:
         return [f"{field_kind(field)} fields take no default."]
     try:
         value = field_type.to_python(default, field)
+        json_value(value)  # kept in a JSON column: must come back as it went in
     except FieldValueError as exc:
         return [str(exc)]
     errors = field_type.check_constraints(value, field)

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
-import orjson
 from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
 from django.core import signals
@@ -54,6 +53,7 @@ from shared_apps.foundation.api.renderers import json_dumps
 from shared_apps.foundation.bodylimit import body_limit_refusal
 from shared_apps.foundation.errors import domain_error_answer, error_body
 from shared_apps.foundation.exceptions import DomainError
+from shared_apps.foundation.jsoncodec import JsonInputError, json_loads
 from shared_apps.foundation.prefetch import prefetch_scope
 from shared_apps.foundation.schemas import activate
 from shared_apps.observability import context
@@ -148,8 +148,8 @@ def _json_object(request: WSGIRequest) -> dict[str, Any] | None:
     body = request.META["wsgi.input"].read(size)
     request.META["wsgi.input"] = io.BytesIO(body)
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        data = json_loads(body)
+    except JsonInputError:  # Django answers it in the error shape
         return None
     if not isinstance(data, dict) or "records" in data:
         return None

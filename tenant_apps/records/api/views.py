@@ -9,10 +9,11 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.foundation.api.parsers import JsonParser
 from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
@@ -171,7 +172,7 @@ class RecordDetailView(RecordsView):
 class RecordFileView(RecordsView):
     """GET downloads the file of a record's file field; POST (multipart, part `file`) uploads; DELETE clears."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JsonParser]
 
     def get(self, request: ProjectRequest, table: str, record_id: int, field: str) -> FileResponse:
         _, table_def = _table(table)

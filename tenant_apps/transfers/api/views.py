@@ -7,18 +7,19 @@ GET  /api/v1/automation/exports/{job id}/download/                              
 The POSTs answer 202 with the job; its status is at /api/v1/automation/tasks/{id}/status/.
 """
 
-import json
 from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.foundation.api.parsers import JsonParser
 from shared_apps.foundation.api.requests import ProjectRequest
 from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.jsoncodec import JsonInputError, json_loads
 from tenant_apps.jobs.api.views import job_data
 from tenants.access import project_access
 from tenants.permissions import ProjectPermission
@@ -67,8 +68,8 @@ def _upload(request: ProjectRequest, allowed: set[str]) -> tuple[str, bytes, dic
     options = {key: form.get(key) for key in ("mode", "mapping", "format", "table")}
     if options["mapping"] not in (None, ""):
         try:
-            options["mapping"] = json.loads(options["mapping"])
-        except ValueError:
+            options["mapping"] = json_loads(options["mapping"])
+        except JsonInputError:
             raise ValidationFailed(
                 "Invalid mapping.", fields={"mapping": ["A JSON object: column -> field."]}
             ) from None
@@ -131,7 +132,7 @@ class NewTableImportView(APIView):
 class TableExportView(APIView):
     permission_classes = [ProjectPermission]
     capabilities = {"POST": "read"}
-    parser_classes = [JSONParser]
+    parser_classes = [JsonParser]
 
     @extend_schema(
         summary="Export a table's records to a file (a job; the result names the download URL)",
