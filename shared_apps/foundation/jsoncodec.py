@@ -13,14 +13,16 @@ Integers are exact: orjson turns integers beyond 64 bits into floats, so a docum
 parsed again by the standard library (safe: its depth is already checked) and keeps the integer exactly; field
 types then refuse what their column or the renderer cannot hold.
 
-`json_dumps` is the encoder of every JSON answer (foundation.api.renderers): ints must fit in 64 bits.
+`json_dumps` is the encoder of every JSON answer (foundation.api.renderers).
 """
 
 import json
 import re
 from collections.abc import Iterator
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import orjson
 from django.utils.functional import Promise
@@ -115,6 +117,26 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def _default_slow(value: Any) -> Any:
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return _default(value)
+
+
 def json_dumps(data: Any) -> bytes:
-    """The JSON of an answer: dates as ISO 8601 with `Z`, decimals as strings; ints must fit in 64 bits."""
-    return orjson.dumps(data, default=_default, option=_OPTIONS)
+    """The JSON of an answer: dates as ISO 8601 with `Z`, decimals as strings.
+
+    orjson writes integers of at most 64 bits; an answer holding a larger one (stored before field types refused
+    them, or computed, e.g. a sum) is written by the standard library instead, so no stored value can make its
+    record, or a page holding it, unreadable."""
+    try:
+        return orjson.dumps(data, default=_default, option=_OPTIONS)
+    except orjson.JSONEncodeError as exc:
+        if "Integer exceeds 64-bit range" not in str(exc):
+            raise
+        return json.dumps(data, default=_default_slow, ensure_ascii=False, separators=(",", ":")).encode()

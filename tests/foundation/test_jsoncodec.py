@@ -2,6 +2,8 @@
 the unauthenticated ones included."""
 
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -92,11 +94,16 @@ def test_any_bytes_parse_or_are_refused_with_a_code(raw: bytes) -> None:
     assert code in (None, MALFORMED_JSON, JSON_TOO_DEEP, JSON_INVALID_UNICODE)
 
 
-def test_the_renderer_refuses_integers_beyond_64_bits() -> None:
-    """Why field types must refuse them: an answer holding one cannot be written."""
+def test_the_renderer_writes_integers_beyond_64_bits_exactly() -> None:
+    """orjson cannot; the fallback keeps a value stored before field types refused them readable, in one format."""
     assert json_dumps({"n": 2**63 - 1}) == b'{"n":9223372036854775807}'
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert json_dumps({"n": 2**64, "at": when, "price": Decimal("1.50")}) == (
+        b'{"n":18446744073709551616,"at":"2026-01-02T03:04:05Z","price":"1.50"}'
+    )
+    assert json_dumps({"at": when}) == b'{"at":"2026-01-02T03:04:05Z"}'  # the same format either way
     with pytest.raises(TypeError):
-        json_dumps({"n": 2**64})
+        json_dumps({"n": 2**64, "x": object()})
 
 
 # --- through HTTP ------------------------------------------------------------------------------------------------

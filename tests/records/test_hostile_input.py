@@ -207,3 +207,15 @@ def test_deep_json_in_a_cursor_is_400(api: Api, things: Any) -> None:
     deep = base64.urlsafe_b64encode(b'{"v": ' + b"[" * 5000 + b"]" * 5000 + b', "s": "x"}').decode().rstrip("=")
     response = api.get(f"{RECORDS}?cursor={deep}")
     assert _error(response) == (400, "INVALID_CURSOR", {"cursor"})
+
+
+def test_a_stored_integer_beyond_64_bits_never_makes_its_records_unreadable(api: Api, things: Any) -> None:
+    """Values stored before field types refused them (or written by SQL) still render, exactly."""
+    created = api.post(RECORDS, {"key": "a", "data": {"n": 1}})
+    assert created.status_code == 201
+    huge = 2**70
+    rows("shop", "UPDATE t_things SET data = %s::jsonb RETURNING id", [json.dumps({"n": huge})])
+    one = api.get(f"{RECORDS}{created.json()['id']}/")
+    page = api.get(RECORDS)
+    assert (one.status_code, one.json()["data"]) == (200, {"n": huge})
+    assert (page.status_code, [r["data"] for r in page.json()["results"]]) == (200, [{"n": huge}])
