@@ -10,23 +10,31 @@ than what it holds. Run-time models are built lazily per `TableDef`, i.e. per (s
 Safety nets: without Redis (token unreadable) definitions are loaded from PostgreSQL on every request; entries
 older than NOCODE["DEFINITIONS_MAX_AGE_SECONDS"] are reloaded; a schema changed in a transaction that is still
 open is never cached by this process.
+
+Schema changes under traffic: a request may still run with definitions read just before a field was dropped or
+retyped (the new token is written when the change commits). `definitions_retrying` wraps the records endpoints: a
+database error of such a request (UndefinedColumn, UndefinedTable, a type mismatch) re-reads the definitions and,
+when they did change, runs the request once more on the new ones; if that fails the same way the answer is 409
+SCHEMA_CHANGED. An error with unchanged definitions is a real error and propagates.
 """
 
+import functools
+import logging
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection, models, transaction
+from django.db import DataError, ProgrammingError, connection, models, transaction
 
 from shared_apps.foundation import prefetch
-from shared_apps.foundation.exceptions import NotFound
+from shared_apps.foundation.exceptions import Conflict, NotFound
 from shared_apps.foundation.schemas import connection as schema_connection
 from shared_apps.foundation.schemas import current_schema
 
@@ -314,3 +322,56 @@ def definitions_forget_local() -> None:
     with _lock:
         _entries.clear()
         _changing.clear()
+
+
+# --- schema changes under traffic ------------------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+SCHEMA_CHANGED = "SCHEMA_CHANGED"
+_SCHEMA_ERRORS = (ProgrammingError, DataError)  # UndefinedColumn/UndefinedTable/UndefinedFunction; type mismatches
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fingerprint(defs: SchemaDefs | None) -> Any:
+    if defs is None:
+        return None
+    return tuple(
+        (t.id, t.name, t.version, tuple((f.id, f.name, f.type, f.has_column) for f in t.fields))
+        for t in sorted(defs.tables.values(), key=lambda t: t.id)
+    )
+
+
+def definitions_reload_changed() -> bool:
+    """Drop this process' definitions of the current schema and read them again; True when they differ from what
+    was cached (a change committed after they were read)."""
+    _, scope = _scope()
+    with _lock:
+        before = _entries.pop(scope, None)
+    prefetch.forget("platform", _token_key(scope))
+    after = definitions_load(current_schema(), None)
+    return before is None or _fingerprint(before) != _fingerprint(after)
+
+
+def definitions_retrying(fn: F) -> F:
+    """Run `fn` (a records endpoint); when it meets a definition changed under it, re-read the definitions and run
+    it once more; a second failure answers 409 SCHEMA_CHANGED (see the module docstring). Inside a transaction the
+    failed statement has aborted it, so there is no second run: the answer is 409 at once."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        attempts = 1 if connection.in_atomic_block else 2
+        for attempt in range(1, attempts + 1):
+            try:
+                return fn(*args, **kwargs)
+            except _SCHEMA_ERRORS as exc:
+                if attempt == 1 and not definitions_reload_changed():
+                    raise  # the definitions are current: a real error
+                if attempt < attempts:
+                    logger.info("Definitions changed under %s (%s); retrying once.", fn.__name__, type(exc).__name__)
+                    continue
+                raise Conflict(
+                    "The table's fields changed while this request ran; send it again.", code=SCHEMA_CHANGED
+                ) from exc
+        raise AssertionError("unreachable")
+
+    return run  # type: ignore[return-value]

@@ -17,7 +17,7 @@ from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
 from tenant_apps.data_schemas import filestore
-from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef, schema_definitions
+from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef, definitions_retrying, schema_definitions
 from tenants.permissions import ProjectPermission
 
 from .. import services
@@ -67,6 +67,7 @@ def _bulk_rows(data: Any, key: str = "records") -> list[Any] | None:
     return data[key]
 
 
+@definitions_retrying
 def record_get_plain(*, table: str, record_id: int) -> dict[str, Any]:
     """`GET records/{id}/` without query parameters: every field of the record."""
     _, table_def = _table(table)
@@ -76,12 +77,14 @@ def record_get_plain(*, table: str, record_id: int) -> dict[str, Any]:
     return row
 
 
+@definitions_retrying
 def record_list_page(*, table: str, query: Any, query_string: str) -> dict[str, Any]:
     """`GET records/?...`: one page for the request's query parameters."""
     defs, table_def = _table(table)
     return record_list_fast(defs=defs, table=table_def, query=query, query_string=query_string)
 
 
+@definitions_retrying
 def record_create_one(*, table: str, data: dict[str, Any]) -> dict[str, Any]:
     """`POST records/` with one record object (no upsert): the created record."""
     defs, table_def = _table(table)
@@ -95,10 +98,12 @@ class RecordsView(APIView):
 
 
 class RecordListView(RecordsView):
+    @definitions_retrying
     def get(self, request: ProjectRequest, table: str) -> Response:
         query_string = request.META.get("QUERY_STRING", "")
         return Response(record_list_page(table=table, query=request.query_params, query_string=query_string))
 
+    @definitions_retrying
     def post(self, request: ProjectRequest, table: str) -> Response:
         """Create one record, or many with {"records": [...]}; `?upsert_on=<unique field>` upserts."""
         _only_params(request, {"upsert_on"})
@@ -118,6 +123,7 @@ class RecordListView(RecordsView):
         created = services.records_create(defs=defs, table=table_def, rows=rows, bulk=True)
         return Response({"records": created}, status=status.HTTP_201_CREATED)
 
+    @definitions_retrying
     def patch(self, request: ProjectRequest, table: str) -> Response:
         """Bulk update: {"records": [{"id": 1, ...}, ...]}, all or nothing."""
         _only_params(request, set())
@@ -127,6 +133,7 @@ class RecordListView(RecordsView):
             raise ValidationFailed("Expected {'records': [...]}.", fields={"records": ["Required."]})
         return Response({"records": services.records_update(defs=defs, table=table_def, rows=rows)})
 
+    @definitions_retrying
     def delete(self, request: ProjectRequest, table: str) -> Response:
         """Bulk delete: {"ids": [...]}, all or nothing."""
         _only_params(request, set())
@@ -138,6 +145,7 @@ class RecordListView(RecordsView):
 
 
 class RecordDetailView(RecordsView):
+    @definitions_retrying
     def get(self, request: ProjectRequest, table: str, record_id: int) -> Response:
         if not request.query_params:
             return Response(record_get_plain(table=table, record_id=record_id))
@@ -153,6 +161,7 @@ class RecordDetailView(RecordsView):
         return self._update(request, table, record_id, replace=True)
 
     @staticmethod
+    @definitions_retrying
     def _update(request: ProjectRequest, table: str, record_id: int, *, replace: bool) -> Response:
         _only_params(request, set())
         defs, table_def = _table(table)
@@ -161,6 +170,7 @@ class RecordDetailView(RecordsView):
             services.record_update(defs=defs, table=table_def, record_id=record_id, data=data, replace=replace)
         )
 
+    @definitions_retrying
     def delete(self, request: ProjectRequest, table: str, record_id: int) -> Response:
         _only_params(request, set())
         _, table_def = _table(table)
@@ -173,6 +183,7 @@ class RecordFileView(RecordsView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
+    @definitions_retrying
     def get(self, request: ProjectRequest, table: str, record_id: int, field: str) -> FileResponse:
         _, table_def = _table(table)
         meta = services.record_file_get(table=table_def, record_id=record_id, field_name=field)
@@ -200,6 +211,7 @@ class RecordFileView(RecordsView):
         )
         return Response(record)
 
+    @definitions_retrying
     def delete(self, request: ProjectRequest, table: str, record_id: int, field: str) -> Response:
         _, table_def = _table(table)
         services.record_file_delete(table=table_def, record_id=record_id, field_name=field)
