@@ -29,7 +29,7 @@ from shared_apps.foundation.leases import (
     lease_seconds,
 )
 from shared_apps.foundation.schemas import in_public
-from shared_apps.foundation.tasking import TRANSIENT_ERRORS, publish_in_schemas
+from shared_apps.foundation.tasking import TRANSIENT_ERRORS, task_publish_in_schema
 from tenants.models import Domain, Project
 from tenants.roles import require_capability
 from tenants.services import slug_validate
@@ -358,7 +358,7 @@ def _backup_requeue(backup: Backup) -> Callable[[], None]:
     fields = lease_queue(backup)
     backup.save(update_fields=["status", "requeues", *fields])
     backup_id = backup.pk
-    return lambda: publish_in_schemas(task_name="backups.backup_run", items=[("public", (backup_id,))]) and None
+    return lambda: task_publish_in_schema(task_name="backups.backup_run", schema_name="public", args=(backup_id,))
 
 
 def _backup_give_up(backup: Backup, reason: str) -> None:

@@ -149,3 +149,12 @@ def publish_in_schemas(*, task_name: str, items: Sequence[tuple[str, Sequence[An
         with app.producer_or_acquire() as acquired:
             publish(acquired)
     return len(items)
+
+
+def task_publish_in_schema(*, task_name: str, schema_name: str, args: Sequence[Any]) -> None:
+    """Publish one `task_name(*args)` in `schema_name` (run at once when tasks are eager, as in tests)."""
+    app = current_app
+    if app.conf.task_always_eager:
+        app.tasks[task_name].apply_async(args=tuple(args), headers={"_schema_name": schema_name})
+        return
+    publish_in_schemas(task_name=task_name, items=[(schema_name, args)])

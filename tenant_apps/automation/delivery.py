@@ -39,7 +39,7 @@ from shared_apps.foundation.leases import (
     lease_release,
 )
 from shared_apps.foundation.schemas import current_schema
-from shared_apps.foundation.tasking import publish_in_schemas
+from shared_apps.foundation.tasking import task_publish_in_schema
 from tenant_apps.data_schemas.definitions import definitions_changed
 
 from .models import DeliveryState, Webhook, WebhookDelivery
@@ -198,7 +198,9 @@ def _requeue(delivery: WebhookDelivery) -> Callable[[], None]:
         delivery.error = "The worker sending it stopped mid-attempt; sent again."
     fields = lease_queue(delivery)
     delivery.save(update_fields=["state", "error", "requeues", *fields])
-    return lambda: publish_in_schemas(task_name="automation.deliver_webhook", items=[(schema, (delivery_id,))]) and None
+    return lambda: task_publish_in_schema(
+        task_name="automation.deliver_webhook", schema_name=schema, args=(delivery_id,)
+    )
 
 
 def _give_up(delivery: WebhookDelivery, reason: str) -> None:

@@ -17,7 +17,7 @@ from shared_apps.events.publishing import task_publish
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.leases import LeaseSweep, lease_queue, lease_release
 from shared_apps.foundation.schemas import current_schema
-from shared_apps.foundation.tasking import publish_in_schemas
+from shared_apps.foundation.tasking import task_publish_in_schema
 from tenant_apps.data_schemas.definitions import TableDef, definitions_changed, schema_definitions
 from tenant_apps.data_schemas.models import Table
 
@@ -428,7 +428,7 @@ def _run_requeue(run: WorkflowRun) -> Callable[[], None]:
     schema, run_id = current_schema(), run.pk
     fields = lease_queue(run)
     run.save(update_fields=["requeues", *fields])
-    return lambda: publish_in_schemas(task_name="automation.run_workflow", items=[(schema, (run_id,))]) and None
+    return lambda: task_publish_in_schema(task_name="automation.run_workflow", schema_name=schema, args=(run_id,))
 
 
 RUN_LEASE_SWEEP = LeaseSweep(unfinished=_runs_unfinished, requeue=_run_requeue, give_up=_run_give_up)

@@ -23,7 +23,7 @@ from shared_apps.foundation.leases import (
 )
 from shared_apps.foundation.registry import Registry
 from shared_apps.foundation.schemas import current_schema
-from shared_apps.foundation.tasking import publish_in_schemas
+from shared_apps.foundation.tasking import task_publish_in_schema
 
 from .models import Job, JobState
 
@@ -121,7 +121,7 @@ def _requeue(job: Job) -> Callable[[], None]:
     job.message = "Re-queued: the previous attempt did not finish (its worker stopped or its message was lost)."
     job.save(update_fields=["state", "requeues", "message", *fields])
     job_id = str(job.pk)
-    return lambda: publish_in_schemas(task_name=task_name, items=[(schema, (job_id,))]) and None
+    return lambda: task_publish_in_schema(task_name=task_name, schema_name=schema, args=(job_id,))
 
 
 def _give_up(job: Job, reason: str) -> None:

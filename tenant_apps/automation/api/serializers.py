@@ -8,6 +8,7 @@ from rest_framework import serializers
 from tenant_apps.data_schemas.api.serializers import StrictSerializer
 
 from ..models import TriggerType, Webhook, WebhookDelivery, Workflow, WorkflowRun
+from ..selectors import delivery_status, run_status
 
 
 class WorkflowCreateInput(StrictSerializer):
@@ -86,6 +87,8 @@ def run_data(run: WorkflowRun, *, full: bool = True) -> dict[str, Any]:
         "workflow": run.workflow_id,
         "trigger": run.trigger,
         "state": run.state,
+        "status": run_status(run),
+        "attempts": run.attempts,
         "error": run.error,
         "rerun_of": run.rerun_of_id,
         "created_at": run.created_at,
@@ -122,6 +125,7 @@ def delivery_data(delivery: WebhookDelivery) -> dict[str, Any]:
         "id": delivery.pk,
         "event": delivery.event,
         "state": delivery.state,
+        "status": delivery_status(delivery),
         "attempts": delivery.attempts,
         "status_code": delivery.status_code,
         "response_excerpt": delivery.response_excerpt,
