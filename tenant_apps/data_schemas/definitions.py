@@ -25,6 +25,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -252,6 +253,14 @@ def _cache() -> Any:
 
 def schema_definitions() -> SchemaDefs:
     """Definitions of the current schema, from the process cache when still current."""
+    defs = _schema_definitions()
+    used = _used.get()
+    if used is not None:  # inside `definitions_retrying`: remember what the request ran with
+        used.append(defs)
+    return defs
+
+
+def _schema_definitions() -> SchemaDefs:
     schema, scope = _scope()
     knobs = settings.NOCODE
     with _lock:
@@ -330,6 +339,7 @@ logger = logging.getLogger(__name__)
 SCHEMA_CHANGED = "SCHEMA_CHANGED"
 _SCHEMA_ERRORS = (ProgrammingError, DataError)  # UndefinedColumn/UndefinedTable/UndefinedFunction; type mismatches
 F = TypeVar("F", bound=Callable[..., Any])
+_used: ContextVar[list[SchemaDefs] | None] = ContextVar("nocode_definitions_used", default=None)
 
 
 def _fingerprint(defs: SchemaDefs | None) -> Any:
@@ -342,14 +352,15 @@ def _fingerprint(defs: SchemaDefs | None) -> Any:
 
 
 def definitions_reload_changed() -> bool:
-    """Drop this process' definitions of the current schema and read them again; True when they differ from what
-    was cached (a change committed after they were read)."""
+    """Drop this process' definitions of the current schema and read them again from PostgreSQL; True when they
+    differ from those the failed request ran with (a change committed after they were read)."""
     _, scope = _scope()
     with _lock:
-        before = _entries.pop(scope, None)
+        _entries.pop(scope, None)
     prefetch.forget("platform", _token_key(scope))
-    after = definitions_load(current_schema(), None)
-    return before is None or _fingerprint(before) != _fingerprint(after)
+    fresh = _fingerprint(definitions_load(current_schema(), None))
+    used = _used.get() or []
+    return not used or any(_fingerprint(defs) != fresh for defs in used)
 
 
 def definitions_retrying(fn: F) -> F:
@@ -359,19 +370,30 @@ def definitions_retrying(fn: F) -> F:
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        attempts = 1 if connection.in_atomic_block else 2
-        for attempt in range(1, attempts + 1):
-            try:
-                return fn(*args, **kwargs)
-            except _SCHEMA_ERRORS as exc:
-                if attempt == 1 and not definitions_reload_changed():
-                    raise  # the definitions are current: a real error
-                if attempt < attempts:
-                    logger.info("Definitions changed under %s (%s); retrying once.", fn.__name__, type(exc).__name__)
-                    continue
-                raise Conflict(
-                    "The table's fields changed while this request ran; send it again.", code=SCHEMA_CHANGED
-                ) from exc
-        raise AssertionError("unreachable")
+        if _used.get() is not None:  # nested (a view calling a wrapped helper): the outermost call retries
+            return fn(*args, **kwargs)
+        token = _used.set([])
+        try:
+            return _attempts(fn, args, kwargs)
+        finally:
+            _used.reset(token)
 
     return run  # type: ignore[return-value]
+
+
+def _attempts(fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    attempts = 1 if connection.in_atomic_block else 2
+    for attempt in range(1, attempts + 1):
+        _used.set([])
+        try:
+            return fn(*args, **kwargs)
+        except _SCHEMA_ERRORS as exc:
+            if attempt == 1 and not definitions_reload_changed():
+                raise  # the definitions are current: a real error
+            if attempt < attempts:
+                logger.info("Definitions changed under %s (%s); retrying once.", fn.__name__, type(exc).__name__)
+                continue
+            raise Conflict(
+                "The table's fields changed while this request ran; send it again.", code=SCHEMA_CHANGED
+            ) from exc
+    raise AssertionError("unreachable")
