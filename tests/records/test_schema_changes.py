@@ -70,7 +70,7 @@ def test_a_request_that_fails_again_after_rereading_answers_409_schema_changed(
 
     def always_missing(**kwargs: Any) -> Any:
         calls.append("run")
-        raise ProgrammingError('column t_items.n does not exist')
+        raise ProgrammingError("column t_items.n does not exist")
 
     monkeypatch.setattr("tenant_apps.records.api.views.record_get_fast", always_missing)
     monkeypatch.setattr(definitions, "definitions_reload_changed", lambda: True)

@@ -178,17 +178,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Outages fail fast instead of stalling requests (docs/async.md, "Faults"): bounded connect/socket timeouts on the
 # broker and the result backend, and no result subscription on publish (nothing reads task results: the state of
 # every unit of work is a row; a publish used to wait ~19 s in the result backend's reconnect loop with Redis down).
+# The transport's max_retries/interval_* bound kombu's connect loop on publish (default: ~2 s of sleeps).
 _REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 2}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **_REDIS_TIMEOUTS}
+_CONNECT_ONCE = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **_REDIS_TIMEOUTS, **_CONNECT_ONCE}
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = _CONNECT_ONCE
 CELERY_TASK_IGNORE_RESULT = env.bool("CELERY_TASK_IGNORE_RESULT", default=True)
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_REDIS_SOCKET_TIMEOUT = 2
 CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 10
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
-    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
-}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _CONNECT_ONCE}
 # One DatabaseScheduler over public: per-project user schedules are PeriodicTask rows in public whose headers carry
 # `_schema_name` (tenant-schemas-celery switches the worker to it). TenantAwareDatabaseScheduler was rejected: it
 # queries every tenant schema at each sync (O(projects) statements every few seconds). See docs/async.md.
