@@ -10,8 +10,11 @@ when, so work whose worker died or whose message was lost (a Redis without persi
 - Queued work carries a lease too: an item queued (or re-queued) without a claim must be claimed within
   NOCODE["LEASE_PENDING_GRACE_SECONDS"] of `created_at` (or of `lease_expires_at` once the sweeper set it).
 - The sweeper (`leases_sweep`, beat: every project's schema through the fan-out, and `public`) re-enqueues every item
-  whose lease expired, up to NOCODE["LEASE_MAX_REQUEUES"] times, then fails it with a reason. What "re-enqueue" and
-  "fail" mean is the item kind's business (`LeaseSweep`, registered by its app in `AppConfig.ready()`).
+  whose lease expired. An item whose claim expired (its worker died) is re-run up to NOCODE["LEASE_MAX_REQUEUES"]
+  times (`requeues`), then failed with a reason; an item never claimed is only waiting (its message was lost, or it
+  is behind a backlog): it is queued again each time its queue lease runs out, the wait doubling, and never failed.
+  What "re-enqueue" and "fail" mean is the item kind's business (`LeaseSweep`, registered by its app in
+  `AppConfig.ready()`).
 
 Effects stay exactly-once where they are transactional (an import writes in one transaction) and at-least-once with
 an idempotency key where they are not (a webhook delivery keeps its delivery id on every attempt).
@@ -40,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 LEASE_STALE = "stale"  # claimed, but the holder's lease ran out (the sweeper re-enqueues it)
 LEASE_RETRYING = "retrying"  # re-enqueued (by a retry or the sweeper) after an attempt that did not finish
+MAX_QUEUE_WAIT_SECONDS = 3600
 
 
 class Leased(models.Model):
@@ -88,10 +92,16 @@ def lease_grant(item: Leased, *, owner: str, seconds: int, now: datetime | None 
 
 
 def lease_queue(item: Leased, *, seconds: int | None = None, now: datetime | None = None) -> list[str]:
-    """Mark `item` queued without a holder: it must be claimed within `seconds` (default: the pending grace)."""
+    """Mark `item` queued without a holder: it must be claimed within `seconds`. By default: the pending grace after
+    a claim that died; for an item never claimed (its message lost, or still waiting behind a backlog) as long again
+    as it has waited so far (at most an hour), so a long queue is not flooded with copies of its messages."""
     now = now or timezone.now()
-    grace = _knob("LEASE_PENDING_GRACE_SECONDS") if seconds is None else seconds
-    item.lease_owner, item.lease_expires_at = "", now + timedelta(seconds=grace)
+    if seconds is None:
+        seconds = _knob("LEASE_PENDING_GRACE_SECONDS")
+        created = getattr(item, "created_at", None)
+        if not item.lease_owner and created is not None:
+            seconds = int(min(max(seconds, (now - created).total_seconds()), MAX_QUEUE_WAIT_SECONDS))
+    item.lease_owner, item.lease_expires_at = "", now + timedelta(seconds=seconds)
     return ["lease_owner", "lease_expires_at"]
 
 
@@ -152,7 +162,7 @@ def lease_status(
     now: datetime | None = None,
 ) -> str:
     """What a status API shows: `stale` for a claimed item whose lease ran out, `retrying` for a queued item that
-    was attempted before or re-queued by the sweeper, else `state` itself."""
+    was attempted before or re-run by the sweeper, else `state` itself."""
     now = now or timezone.now()
     if state in claimed_states and item.lease_expires_at is not None and item.lease_expires_at <= now:
         return LEASE_STALE
@@ -198,13 +208,15 @@ def leases_sweep(*, schema: str = "project", now: datetime | None = None, batch:
             if sweep.schema != schema:
                 continue
             for item in list(_due(sweep.unfinished(), now)[:batch]):
-                if item.requeues >= limit:
+                claimed = bool(item.lease_owner)  # its holder's lease ran out (a queued item has no owner)
+                if claimed and item.requeues >= limit:
                     sweep.give_up(item, f"Gave up after {item.requeues} re-queues: the work was not finished in time "
                                         "(its worker stopped, or its queued message was lost).")  # fmt: skip
                     counts["failed"] += 1
                     logger.warning("Lease sweep: gave up on %s %s.", name, item.pk)
                     continue
-                item.requeues += 1
+                if claimed:
+                    item.requeues += 1
                 publishers.append(sweep.requeue(item))
                 counts["requeued"] += 1
                 logger.info("Lease sweep: re-queued %s %s (lease owner %r).", name, item.pk, item.lease_owner)
