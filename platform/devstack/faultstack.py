@@ -239,7 +239,7 @@ class FaultStack:
         from .embedded import database_params
 
         with psycopg.connect(**database_params(self.env["DATABASE_URL"]), connect_timeout=3, autocommit=True) as c:
-            return list(c.execute(query, params).fetchall())  # type: ignore[arg-type]
+            return list(c.execute(query, params).fetchall())
 
     @staticmethod
     def wait_until(predicate: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.25) -> Any:

@@ -156,8 +156,9 @@ def _finish(
         result = AttemptResult(state=DeliveryState.SUCCEEDED)
     elif attempt < _knob("WEBHOOK_MAX_ATTEMPTS") and webhook.active:
         delivery.state = DeliveryState.RETRYING
-        result = AttemptResult(state=DeliveryState.RETRYING, retry_in=backoff_seconds(attempt))
-        lease_queue(delivery, seconds=result.retry_in + _knob("LEASE_PENDING_GRACE_SECONDS"), now=now)
+        retry_in = backoff_seconds(attempt)
+        result = AttemptResult(state=DeliveryState.RETRYING, retry_in=retry_in)
+        lease_queue(delivery, seconds=retry_in + _knob("LEASE_PENDING_GRACE_SECONDS"), now=now)
     else:
         _fail(delivery, webhook, error=error, now=now)
         result = AttemptResult(state=DeliveryState.FAILED)

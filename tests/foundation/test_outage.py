@@ -42,7 +42,7 @@ def test_the_records_lane_answers_503_when_the_database_fails_in_the_view(
     client = LaneClient()
     assert client.get("/api/v1/tables/items/records/1/", **shop["headers"]).status_code == 404  # warms the lane
     monkeypatch.setattr("tenant_apps.records.api.views.record_get_fast", _pg_down)
-    response = client.get("/api/v1/tables/items/records/1/", **shop["headers"])
+    response: Any = client.get("/api/v1/tables/items/records/1/", **shop["headers"])
     assert (response.lane, response.status_code, response["Retry-After"]) == (True, 503, "5")
     assert response.json() == UNAVAILABLE_DB
 

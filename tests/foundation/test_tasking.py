@@ -35,7 +35,7 @@ def public_unreadable_once(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The first lookup of the message's project fails as with PostgreSQL down, in tenant-schemas-celery's switch
     (whose error is only logged) and in the task base's own lookup; later ones work."""
     failures: list[str] = []
-    real_lookup = ProjectTask.get_tenant_for_schema.__func__  # type: ignore[attr-defined]
+    real_lookup = ProjectTask.get_tenant_for_schema.__func__
     real_filter = Project.objects.filter
 
     def lookup(cls: Any, schema_name: str) -> Any:
