@@ -155,6 +155,8 @@ def task_publish_in_schema(*, task_name: str, schema_name: str, args: Sequence[A
     """Publish one `task_name(*args)` in `schema_name` (run at once when tasks are eager, as in tests)."""
     app = current_app
     if app.conf.task_always_eager:
+        if task_name not in app.tasks:
+            app.loader.import_default_modules()  # the apps' tasks modules (autodiscovery is lazy)
         app.tasks[task_name].apply_async(args=tuple(args), headers={"_schema_name": schema_name})
         return
     publish_in_schemas(task_name=task_name, items=[(schema_name, args)])

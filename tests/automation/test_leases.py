@@ -264,3 +264,38 @@ def test_restore_replace_resumes_the_deliveries_it_brings_back(
     activate(project)
     assert WebhookDelivery.objects.values_list("pk", "state", "attempts").get() == (delivery[0], "succeeded", 2)
     assert [r["headers"]["x-nocode-delivery"] for r in receiver.requests] == [str(delivery[0])] * 2
+
+
+# --- backups (public) and beat --------------------------------------------------------------------------------------
+
+
+def test_a_backup_whose_worker_died_is_run_again_by_the_public_sweep(
+    project: Any, items: None, backup_dirs: Any
+) -> None:
+    from shared_apps.backups.models import Backup
+
+    activate(None)
+    backup = Backup.objects.create(
+        project=project, project_slug="shop", trigger="api", status="running", attempts=1,
+        lease_owner=DEAD_OWNER, lease_expires_at=timezone.now(),
+    )  # fmt: skip
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert leases_sweep(schema="public") == {"requeued": 1, "failed": 0}
+    backup.refresh_from_db()
+    assert (backup.status, backup.attempts, backup.requeues, backup.lease_owner) == ("succeeded", 2, 1, "")
+    assert backup.storage_key.startswith("shop/")
+
+
+def test_beat_sweeps_every_ready_project_and_public_every_two_minutes(project: Any) -> None:
+    from django.conf import settings
+
+    from tenants.fanout import fanout_dispatch_due, fanout_run_start
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["lease-sweep-projects"]["task"] == "tenants.tasks.fanout_start"
+    assert schedule["lease-sweep-projects"]["kwargs"] == {"job": "project_lease_sweep", "window_minutes": 1}
+    assert schedule["lease-sweep-public"]["task"] == "operations.public_lease_sweep"
+    assert str(schedule["lease-sweep-public"]["schedule"]._orig_minute) == "*/2"
+    fanout_run_start(job="project_lease_sweep", window_minutes=1)
+    [work] = fanout_dispatch_due()
+    assert (work.task_name, work.schemas) == ("operations.project_lease_sweep", ["shop"])
