@@ -291,7 +291,7 @@ def test_beat_sweeps_every_ready_project_and_public_every_two_minutes(project: A
 
     from tenants.fanout import fanout_dispatch_due, fanout_run_start
 
-    schedule = settings.CELERY_BEAT_SCHEDULE
+    schedule: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE
     assert schedule["lease-sweep-projects"]["task"] == "tenants.tasks.fanout_start"
     assert schedule["lease-sweep-projects"]["kwargs"] == {"job": "project_lease_sweep", "window_minutes": 1}
     assert schedule["lease-sweep-public"]["task"] == "operations.public_lease_sweep"
