@@ -170,6 +170,19 @@ def test_work_queued_while_postgres_is_down_is_retried_and_done_once_after_the_r
     assert sorted(d["state"] for d in _deliveries(project, webhook["id"])) == ["succeeded"] * 6
 
 
+def test_an_import_running_when_postgres_stops_is_retried_and_writes_its_rows_once(
+    stack: FaultStack, project: Project
+) -> None:
+    job_id = _import(project, "pgrun", 20_000)
+    assert stack.wait_until(lambda: _job(project, job_id)["state"] == "running", timeout=60, what="the import")
+    stack.stop_postgres()
+    time.sleep(4)
+    stack.start_postgres()
+    assert stack.wait_until(lambda: _job(project, job_id)["state"] == "succeeded", timeout=120, what="the import")
+    assert _count(project, "pgrun") == 20_000
+    assert _job(project, job_id)["attempts"] >= 2  # the attempt cut by the outage, then its retry
+
+
 # --- Redis -----------------------------------------------------------------------------------------------------------
 
 
