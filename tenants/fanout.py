@@ -28,6 +28,7 @@ PROJECT_JOBS: dict[str, str] = {
     "project_backup": "operations.project_backup",
     "project_analytics_update": "operations.project_analytics_update",
     "project_db_maintenance": "operations.project_db_maintenance",
+    "project_lease_sweep": "operations.project_lease_sweep",
 }
 
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from shared_apps.foundation.leases import Leased
+
 
 class BackupStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -21,7 +23,7 @@ class BackupTrigger(models.TextChoices):
     SCHEDULE = "schedule", "Nightly schedule"
 
 
-class Backup(models.Model):
+class Backup(Leased):
     """A backup of one project. The file lives in the `backups` storage under `storage_key` once succeeded.
 
     `project` becomes NULL when the project is deleted; `project_slug` keeps the backup attributable (and
@@ -38,6 +40,7 @@ class Backup(models.Model):
     # format_version, code_version, tables, rows, media_files, media_bytes, seconds
     summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -6,7 +6,7 @@ See docs/backup.md for the file format, the guarantees and the measured cost.
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,12 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from shared_apps.accounts.models import User
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
+from shared_apps.foundation.leases import (
+    LeaseSweep,
+    lease_claimable,
+    lease_grant,
+    lease_heartbeat,
+    lease_queue,
+    lease_release,
+    lease_seconds,
+)
 from shared_apps.foundation.schemas import in_public
+from shared_apps.foundation.tasking import TRANSIENT_ERRORS, task_publish_in_schema
 from tenants.models import Domain, Project
 from tenants.roles import require_capability
 from tenants.services import slug_validate
@@ -106,17 +116,31 @@ def _storage_key(backup: Backup) -> str:
     return f"{backup.project_slug}/{backup.project_slug}-{stamp}-{backup.pk}.zip"
 
 
-def backup_run(*, backup_id: int, progress: Progress = no_progress) -> Backup:
-    """Execute a pending backup into the backup storage (the task's body). Only the caller that moves the row from
-    pending to running runs it: a redelivered or duplicate message returns the row as it is (a run whose worker
-    died is marked failed as abandoned after NOCODE_BACKUP_STALE_SECONDS). On failure the row is marked failed with
-    the error, no file is left, and the error is re-raised."""
+def _backup_claim(backup_id: int, owner: str) -> tuple[Backup | None, bool]:
+    """(the row, whether `owner` claimed it): a pending backup, or a running one whose lease `owner` holds (a
+    redelivery of the same task) or whose lease expired (its worker died; the lease sweeper re-enqueued it)."""
+    with transaction.atomic():
+        backup = Backup.objects.select_for_update(of=("self",)).select_related("project").filter(pk=backup_id).first()
+        if backup is None:
+            return None, False
+        leased = backup.lease_expires_at is not None and lease_claimable(backup, owner=owner)
+        if not (backup.status == BackupStatus.PENDING or (backup.status == BackupStatus.RUNNING and leased)):
+            return backup, False
+        backup.status, backup.started_at = BackupStatus.RUNNING, timezone.now()
+        backup.attempts += 1
+        fields = lease_grant(backup, owner=owner, seconds=lease_seconds())
+        backup.save(update_fields=["status", "started_at", "attempts", *fields])
+    return backup, True
+
+
+def backup_run(*, backup_id: int, progress: Progress = no_progress, owner: str = "") -> Backup:
+    """Execute a pending backup into the backup storage (the task's body). Only the caller that claims the row
+    (pending -> running, with a lease kept alive while it runs) runs it: a duplicate message returns the row as it
+    is; a run whose worker died is re-enqueued by the lease sweeper once its lease expired. On failure the row is
+    marked failed with the error, no file is left, and the error is re-raised; a database or broker error leaves
+    the row running for the task's retry (same task: it may claim again) or the sweeper."""
     with in_public():
-        started_at = timezone.now()
-        claimed = Backup.objects.filter(pk=backup_id, status=BackupStatus.PENDING).update(
-            status=BackupStatus.RUNNING, started_at=started_at
-        )
-        backup = Backup.objects.select_related("project").filter(pk=backup_id).first()
+        backup, claimed = _backup_claim(backup_id, owner or "direct")
         if backup is None:
             raise NotFound("No such backup.", code="BACKUP_NOT_FOUND")
         if not claimed:
@@ -125,20 +149,24 @@ def backup_run(*, backup_id: int, progress: Progress = no_progress) -> Backup:
         try:
             if backup.project is None:
                 raise NotFound("The project was deleted before its backup ran.", code="PROJECT_NOT_FOUND")
-            with staged_path(staging_directory()) as staged:
+            with lease_heartbeat(model=Backup, pk=backup.pk, owner=backup.lease_owner), \
+                    staged_path(staging_directory()) as staged:  # fmt: skip
                 manifest = project_dump(
                     project=backup.project, path=staged, compresslevel=_compresslevel(), progress=progress
                 )
                 size, sha256 = staged.stat().st_size, _file_sha256(staged)
                 key = publish_to_storage(staged, _storage_key(backup))
+        except TRANSIENT_ERRORS:
+            raise
         except BaseException as exc:
             backup.status, backup.error, backup.finished_at = BackupStatus.FAILED, _error_text(exc), timezone.now()
-            backup.save(update_fields=["status", "error", "finished_at"])
+            backup.save(update_fields=["status", "error", "finished_at", *lease_release(backup)])
             raise
         backup.status, backup.finished_at = BackupStatus.SUCCEEDED, timezone.now()
         backup.storage_key, backup.size_bytes, backup.sha256 = key, size, sha256
         backup.summary = {**manifest.summary(), "seconds": round(time.perf_counter() - started, 3)}
-        backup.save(update_fields=["status", "finished_at", "storage_key", "size_bytes", "sha256", "summary"])
+        backup.save(update_fields=["status", "finished_at", "storage_key", "size_bytes", "sha256", "summary",
+                                   *lease_release(backup)])  # fmt: skip
     return backup
 
 
@@ -169,15 +197,23 @@ def backup_create_for_schema(*, schema_name: str) -> dict[str, Any]:
     return {"backup_id": backup.pk, "status": backup.status, "storage_key": backup.storage_key, **backup.summary}
 
 
-def backup_start(*, project: Project, actor_role: str, user: User) -> Backup:
-    """API: start a backup of `project` as a task (after commit); the returned record is pending."""
+def _backup_publish(backup_id: int) -> None:
+    """Queue the backup's task; with the broker down it stays pending and the lease sweeper queues it later."""
     from .tasks import backup_run_task
 
+    try:
+        backup_run_task.delay(backup_id)
+    except TRANSIENT_ERRORS:
+        logger.warning("Could not queue backup %s; the lease sweeper will.", backup_id, exc_info=True)
+
+
+def backup_start(*, project: Project, actor_role: str, user: User) -> Backup:
+    """API: start a backup of `project` as a task (after commit); the returned record is pending."""
     require_capability(actor_role, "manage_project", MANAGE_MESSAGE)
     with transaction.atomic():
         backup = _backup_open(project=project, trigger=BackupTrigger.API, created_by=user)
         backup_id = backup.pk
-        transaction.on_commit(lambda: backup_run_task.delay(backup_id))
+        transaction.on_commit(lambda: _backup_publish(backup_id))
     return backup
 
 
@@ -307,3 +343,29 @@ def backup_prune(
         else:
             deleted = doomed
     return PruneResult(deleted=deleted, kept=kept, errors=errors)
+
+
+# --- the lease sweeper's view of backups (public) ------------------------------------------------------------------
+
+
+def _backups_unfinished() -> "models.QuerySet[Backup]":
+    return Backup.objects.filter(status__in=ACTIVE_STATUSES)
+
+
+def _backup_requeue(backup: Backup) -> Callable[[], None]:
+    """Back to pending and its task published again (a backup writes a new file from the start)."""
+    backup.status = BackupStatus.PENDING
+    fields = lease_queue(backup)
+    backup.save(update_fields=["status", "requeues", *fields])
+    backup_id = backup.pk
+    return lambda: task_publish_in_schema(task_name="backups.backup_run", schema_name="public", args=(backup_id,))
+
+
+def _backup_give_up(backup: Backup, reason: str) -> None:
+    backup.status, backup.error, backup.finished_at = BackupStatus.FAILED, reason, timezone.now()
+    backup.save(update_fields=["status", "error", "finished_at", "requeues", *lease_release(backup)])
+
+
+BACKUP_LEASE_SWEEP = LeaseSweep(
+    unfinished=_backups_unfinished, requeue=_backup_requeue, give_up=_backup_give_up, schema="public"
+)

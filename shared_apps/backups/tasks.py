@@ -2,14 +2,15 @@
 
 from typing import Any
 
-from celery import shared_task
+from shared_apps.foundation.leases import lease_owner_for
+from shared_apps.foundation.tasking import platform_task
 
 from .services import backup_run
 
 
-@shared_task(name="backups.backup_run", acks_late=True, reject_on_worker_lost=True)
-def backup_run_task(backup_id: int) -> dict[str, Any]:
+@platform_task(name="backups.backup_run")
+def backup_run_task(self: Any, backup_id: int) -> dict[str, Any]:
     """Run a pending backup. Idempotent: a backup already claimed or finished is left as it is; failures are
-    recorded on the row."""
-    backup = backup_run(backup_id=backup_id)
+    recorded on the row; database and broker errors retry (the lease lets the same task claim it again)."""
+    backup = backup_run(backup_id=backup_id, owner=lease_owner_for(self.request.id))
     return {"backup_id": backup.pk, "status": backup.status}

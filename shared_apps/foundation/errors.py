@@ -1,6 +1,7 @@
 """The one error shape: {"error": {"code": ..., "message": ..., "fields": {...}}}, for every 4xx and 5xx."""
 
 import logging
+import sys
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import Conflict, DomainError, NotFound, PermissionDenied, Unavailable, ValidationFailed
+from .outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, outage_message, outage_of
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +91,23 @@ def domain_error_answer(exc: DomainError) -> tuple[int, dict[str, Any]]:
     return status, error_body(exc.code, exc.message, exc.fields)
 
 
+def outage_answer(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    """(503, body, headers) when `exc` is an outage of PostgreSQL or Redis (foundation.outage), None otherwise."""
+    dependency = outage_of(exc)
+    if dependency is None:
+        return None
+    logger.warning("Answering 503: %s unreachable (%s).", dependency, type(exc).__name__)
+    body = error_body(SERVICE_UNAVAILABLE, outage_message(dependency))
+    return 503, body, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF EXCEPTION_HANDLER: domain errors and DRF errors in the one shape; anything else becomes a JSON 500."""
+    """DRF EXCEPTION_HANDLER: domain errors and DRF errors in the one shape, outages a 503 with Retry-After;
+    anything else becomes a JSON 500."""
+    outage = outage_answer(exc)
+    if outage is not None:
+        status, body, headers = outage
+        return Response(body, status=status, headers=headers)
     if isinstance(exc, DomainError):
         status, body = domain_error_answer(exc)
         return Response(body, status=status)
@@ -129,4 +146,13 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def json_server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: Django calls it while handling the exception, so an outage is told apart from a bug here."""
+    exc = sys.exc_info()[1]
+    outage = outage_answer(exc) if exc is not None else None
+    if outage is not None:
+        status, body, headers = outage
+        response = JsonResponse(body, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        return response
     return json_error(500, "SERVER_ERROR", "Internal server error.")

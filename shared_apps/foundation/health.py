@@ -1,5 +1,10 @@
-"""Dependency checks behind /api/v1/foundation/health/: PostgreSQL, the Redis cache, the Celery broker."""
+"""Dependency checks behind /api/v1/foundation/health/: PostgreSQL, the Redis cache, the Celery broker.
 
+The endpoint is unauthenticated: a failed check names the dependency and the kind of failure (the exception class),
+never the driver's message (which carries host names, ports and socket paths); the full error goes to the log.
+"""
+
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -7,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django_redis import get_redis_connection
+
+logger = logging.getLogger(__name__)
 
 
 def _check_database() -> None:
@@ -42,7 +49,8 @@ def health_report() -> tuple[bool, dict[str, Any]]:
         try:
             check()
         except Exception as exc:  # noqa: BLE001 - any failure means the dependency is down
-            results[name] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
+            logger.warning("Health check %s failed: %s: %s", name, type(exc).__name__, exc)
+            results[name] = {"status": "error", "error": f"{type(exc).__name__}: {name} unreachable"}
         else:
             results[name] = {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
     return all(r["status"] == "ok" for r in results.values()), results

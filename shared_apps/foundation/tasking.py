@@ -2,8 +2,11 @@
 countdown = NOCODE["TASK_RETRY_BASE_SECONDS"] * 2**retries (capped), on transient errors only.
 
 `project_task` tasks must run in a READY project's schema (the schema travels in the message header via
-tenant-schemas-celery). A message naming no project, an unknown one (tenant-schemas-celery then leaves the worker in
-`public`) or one that is not ready is skipped with a warning instead of running in the wrong schema.
+tenant-schemas-celery). A message naming no project, an unknown one or one that is not ready is skipped with a
+warning instead of running in the wrong schema. Transient is not absent: tenant-schemas-celery's switch runs in a
+signal handler whose errors are only logged, so a worker left in `public` looks the project up itself, and a
+database or broker error there (PostgreSQL restarting) retries the task with the same backoff instead of
+concluding that the project does not exist. "No project" is only ever decided from a successful read of `public`.
 """
 
 import logging
@@ -15,10 +18,11 @@ from celery.utils import uuid
 from django.conf import settings
 from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
+from django_tenants.utils import get_tenant_model
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from tenant_schemas_celery.task import TenantTask
 
-from .schemas import connection, current_schema
+from .schemas import activate, connection, current_schema
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +49,48 @@ def _retry_options() -> dict[str, Any]:
     }
 
 
+def retry_countdown(retries: int) -> int:
+    """The backoff of the `retries`-th retry (0-based), as the task bases compute it."""
+    nocode = settings.NOCODE
+    return int(min(nocode["TASK_RETRY_BASE_SECONDS"] * 2**retries, nocode["TASK_RETRY_MAX_SECONDS"]))
+
+
 class ProjectTask(TenantTask):
     abstract = True
+
+    def _header_schema(self) -> str | None:
+        headers = self.request.headers or {}
+        name = headers.get("_schema_name") or self.request.get("_schema_name")
+        return str(name) if name else None
+
+    def _switch_to_header_schema(self) -> bool:
+        """Switch to the header's project when tenant-schemas-celery could not (its lookup failed); True when
+        switched. Raises a retry when `public` cannot be read: a transient error is not a missing project."""
+        wanted = self._header_schema()
+        if not wanted or wanted == settings.PUBLIC_SCHEMA_NAME:
+            return False
+        try:  # the tenant model (tenants.Project), looked up without importing the app above foundation
+            project = get_tenant_model().objects.filter(schema_name=wanted).first()
+        except TRANSIENT_ERRORS as exc:
+            logger.warning("Retrying %s for %s: public is not readable (%s).", self.name, wanted, type(exc).__name__)
+            raise self.retry(
+                exc=exc,
+                countdown=retry_countdown(self.request.retries),
+                headers={"_schema_name": wanted},
+            ) from exc
+        if project is None:
+            return False
+        activate(project)
+        return True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         schema = current_schema()
         tenant = connection.tenant
-        if schema == settings.PUBLIC_SCHEMA_NAME or tenant is None or not hasattr(tenant, "status"):
+        in_project = not (schema == settings.PUBLIC_SCHEMA_NAME or tenant is None or not hasattr(tenant, "status"))
+        if not in_project and self._switch_to_header_schema():
+            schema, tenant = current_schema(), connection.tenant
+            in_project = True
+        if not in_project:
             logger.warning("Skipping %s: not running in a project schema (schema=%s).", self.name, schema)
             return {SKIPPED: "no project"}
         if not tenant.is_ready:  # the tenant model's own rule (tenants.models.Project.is_ready)
@@ -107,3 +146,14 @@ def publish_in_schemas(*, task_name: str, items: Sequence[tuple[str, Sequence[An
         with app.producer_or_acquire() as acquired:
             publish(acquired)
     return len(items)
+
+
+def task_publish_in_schema(*, task_name: str, schema_name: str, args: Sequence[Any]) -> None:
+    """Publish one `task_name(*args)` in `schema_name` (run at once when tasks are eager, as in tests)."""
+    app = current_app
+    if app.conf.task_always_eager:
+        if task_name not in app.tasks:
+            app.loader.import_default_modules()  # the apps' tasks modules (autodiscovery is lazy)
+        app.tasks[task_name].apply_async(args=tuple(args), headers={"_schema_name": schema_name})
+        return
+    publish_in_schemas(task_name=task_name, items=[(schema_name, args)])

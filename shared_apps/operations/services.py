@@ -14,7 +14,9 @@ from django.utils import timezone
 from shared_apps.accounts.models import User
 from shared_apps.foundation.ddl import quote
 from shared_apps.foundation.health import health_report
+from shared_apps.foundation.leases import lease_heartbeat
 from shared_apps.foundation.schemas import current_schema, in_public
+from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_create, job_fail, job_start, job_succeed
 from tenants.models import Project
 
@@ -32,13 +34,13 @@ def _schema_tables() -> list[str]:
 
 def project_db_maintenance() -> dict[str, Any]:
     """VACUUM (ANALYZE) every table of the current project's schema; recorded as a job."""
-    job = job_create(kind="db_maintenance")
-    job_start(job_id=job.pk)
+    job = job_start(job_id=job_create(kind="db_maintenance").pk)
     started = time.perf_counter()
     tables = _schema_tables()
     try:
-        with connection.cursor() as cursor:  # autocommit: VACUUM cannot run inside a transaction
-            for table in tables:
+        # The lease is renewed while VACUUM runs (a long one is not mistaken for a dead worker by the sweeper).
+        with lease_heartbeat(model=Job, pk=job.pk, owner=job.lease_owner), connection.cursor() as cursor:
+            for table in tables:  # autocommit: VACUUM cannot run inside a transaction
                 cursor.execute(f"VACUUM (ANALYZE) {quote(current_schema())}.{quote(table)}")
     except Exception as exc:
         job_fail(job_id=job.pk, error=str(exc))

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from shared_apps.foundation.leases import leases_sweep
 from shared_apps.foundation.tasking import platform_task, project_task
 
 from . import services
@@ -20,6 +21,18 @@ def project_analytics_update(self: Any) -> dict[str, Any]:
 @project_task(name="operations.project_backup")
 def project_backup(self: Any) -> dict[str, Any]:
     return services.project_backup()
+
+
+@project_task(name="operations.project_lease_sweep")
+def project_lease_sweep(self: Any) -> dict[str, int]:
+    """Re-enqueue (or fail) this project's work whose lease expired: jobs, workflow runs, webhook deliveries."""
+    return leases_sweep(schema="project")
+
+
+@platform_task(name="operations.public_lease_sweep")
+def public_lease_sweep(self: Any) -> dict[str, int]:
+    """The same for the work kept in public (backups)."""
+    return leases_sweep(schema="public")
 
 
 @platform_task(name="operations.session_cleanup")

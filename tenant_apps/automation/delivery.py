@@ -14,20 +14,33 @@ private or local address, see outbound.py) fails the delivery at once: retrying 
 is retried with countdown = TASK_RETRY_BASE_SECONDS * 2**(attempt-1) (capped) up to WEBHOOK_MAX_ATTEMPTS
 attempts; then the delivery is failed and the webhook's `consecutive_failures` grows; a success resets it. At
 WEBHOOK_DISABLE_AFTER_FAILURES consecutive failed deliveries the webhook is disabled with the reason shown in the
-API. Deliveries are at-least-once (a worker killed mid-attempt sends again).
+API. Deliveries are at-least-once with the delivery id as idempotency key: an attempt holds a lease of
+WEBHOOK_TIMEOUT_SECONDS + 30 s; a worker killed mid-attempt sends again, at once when its message is redelivered (same
+task id) or when the lease sweeper re-enqueues it after the lease expired. A delivery waiting for its retry holds a
+queue lease until the retry's countdown plus the pending grace: a retry message lost with Redis is re-enqueued too.
 """
 
 import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
+from shared_apps.foundation.leases import (
+    LeaseSweep,
+    lease_claimable,
+    lease_grant,
+    lease_queue,
+    lease_release,
+)
+from shared_apps.foundation.schemas import current_schema
+from shared_apps.foundation.tasking import task_publish_in_schema
 from tenant_apps.data_schemas.definitions import definitions_changed
 
 from .models import DeliveryState, Webhook, WebhookDelivery
@@ -57,34 +70,35 @@ def backoff_seconds(attempt: int) -> int:
     return min(_knob("TASK_RETRY_BASE_SECONDS") * 2 ** max(attempt - 1, 0), _knob("TASK_RETRY_MAX_SECONDS"))
 
 
-def _claim(delivery_id: int) -> WebhookDelivery | None:
+def _attempt_lease_seconds() -> int:
+    return _knob("WEBHOOK_TIMEOUT_SECONDS") + 30
+
+
+def _claim(delivery_id: int, owner: str) -> WebhookDelivery | None:
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().select_related("webhook").filter(pk=delivery_id).first()
         if delivery is None or delivery.state in (DeliveryState.SUCCEEDED, DeliveryState.FAILED):
             return None
-        in_flight = timedelta(seconds=_knob("WEBHOOK_TIMEOUT_SECONDS") + 60)
-        if (
-            delivery.state == DeliveryState.SENDING
-            and delivery.last_attempt_at
-            and (timezone.now() - delivery.last_attempt_at < in_flight)
-        ):
-            return None  # another copy of this task is sending it right now
+        if delivery.state == DeliveryState.SENDING and not lease_claimable(delivery, owner=owner):
+            return None  # another task is sending it right now (its lease has not run out)
         if not delivery.webhook.active:
             delivery.state, delivery.error, delivery.finished_at = (
                 DeliveryState.FAILED,
                 "The webhook is disabled.",
                 timezone.now(),
             )
-            delivery.save(update_fields=["state", "error", "finished_at"])
+            delivery.save(update_fields=["state", "error", "finished_at", *lease_release(delivery)])
             return None
         delivery.state, delivery.last_attempt_at = DeliveryState.SENDING, timezone.now()
         delivery.attempts += 1
-        delivery.save(update_fields=["state", "last_attempt_at", "attempts"])
+        fields = lease_grant(delivery, owner=owner, seconds=_attempt_lease_seconds())
+        delivery.save(update_fields=["state", "last_attempt_at", "attempts", *fields])
     return delivery
 
 
-def delivery_attempt(*, delivery_id: int) -> AttemptResult:
-    delivery = _claim(delivery_id)
+def delivery_attempt(*, delivery_id: int, owner: str = "") -> AttemptResult:
+    """One attempt (the task's body); `owner` is the lease owner (`lease_owner_for(task id)`)."""
+    delivery = _claim(delivery_id, owner or "direct")
     if delivery is None:
         return AttemptResult(state="skipped")
     webhook = delivery.webhook
@@ -147,23 +161,66 @@ def _finish(
     result: AttemptResult
     if not error:
         delivery.state, delivery.finished_at = DeliveryState.SUCCEEDED, now
+        lease_release(delivery)
         webhook.consecutive_failures = 0
         result = AttemptResult(state=DeliveryState.SUCCEEDED)
     elif not final and attempt < _knob("WEBHOOK_MAX_ATTEMPTS") and webhook.active:
         delivery.state = DeliveryState.RETRYING
-        result = AttemptResult(state=DeliveryState.RETRYING, retry_in=backoff_seconds(attempt))
+        retry_in = backoff_seconds(attempt)
+        result = AttemptResult(state=DeliveryState.RETRYING, retry_in=retry_in)
+        lease_queue(delivery, seconds=retry_in + _knob("LEASE_PENDING_GRACE_SECONDS"), now=now)
     else:
-        delivery.state, delivery.finished_at = DeliveryState.FAILED, now
-        webhook.consecutive_failures += 1
-        limit = _knob("WEBHOOK_DISABLE_AFTER_FAILURES")
-        if webhook.active and webhook.consecutive_failures >= limit:
-            webhook.active, webhook.disabled_at = False, now
-            webhook.disabled_reason = (
-                f"Disabled automatically after {webhook.consecutive_failures} consecutive failed deliveries; "
-                f"last error: {error}"
-            )[:500]
-            definitions_changed()  # writes stop recording events only this webhook listened to
+        _fail(delivery, webhook, error=error, now=now)
         result = AttemptResult(state=DeliveryState.FAILED)
     delivery.save()
     webhook.save(update_fields=["consecutive_failures", "active", "disabled_at", "disabled_reason", "updated_at"])
     return result
+
+
+def _fail(delivery: WebhookDelivery, webhook: Webhook, *, error: str, now: datetime) -> None:
+    """Fail the delivery for good: one more consecutive failure of the webhook, which may disable it."""
+    delivery.state, delivery.finished_at = DeliveryState.FAILED, now
+    lease_release(delivery)
+    webhook.consecutive_failures += 1
+    limit = _knob("WEBHOOK_DISABLE_AFTER_FAILURES")
+    if webhook.active and webhook.consecutive_failures >= limit:
+        webhook.active, webhook.disabled_at = False, now
+        webhook.disabled_reason = (
+            f"Disabled automatically after {webhook.consecutive_failures} consecutive failed deliveries; "
+            f"last error: {error}"
+        )[:500]
+        definitions_changed()  # writes stop recording events only this webhook listened to
+
+
+# --- the lease sweeper's view of deliveries -------------------------------------------------------------------------
+
+
+def _unfinished() -> "models.QuerySet[WebhookDelivery]":
+    return WebhookDelivery.objects.filter(
+        state__in=(DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING)
+    )
+
+
+def _requeue(delivery: WebhookDelivery) -> Callable[[], None]:
+    """Queue the delivery again (same delivery id: the receiver deduplicates a resend of an interrupted attempt)."""
+    schema, delivery_id = current_schema(), delivery.pk
+    if delivery.state == DeliveryState.SENDING:
+        delivery.state = DeliveryState.RETRYING
+        delivery.error = "The worker sending it stopped mid-attempt; sent again."
+    fields = lease_queue(delivery)
+    delivery.save(update_fields=["state", "error", "requeues", *fields])
+    return lambda: task_publish_in_schema(
+        task_name="automation.deliver_webhook", schema_name=schema, args=(delivery_id,)
+    )
+
+
+def _give_up(delivery: WebhookDelivery, reason: str) -> None:
+    with transaction.atomic():
+        webhook = Webhook.objects.select_for_update().get(pk=delivery.webhook_id)
+        delivery.error = reason[:1000]
+        _fail(delivery, webhook, error=reason, now=timezone.now())
+        delivery.save()
+        webhook.save(update_fields=["consecutive_failures", "active", "disabled_at", "disabled_reason", "updated_at"])
+
+
+DELIVERY_LEASE_SWEEP = LeaseSweep(unfinished=_unfinished, requeue=_requeue, give_up=_give_up)

@@ -4,6 +4,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from shared_apps.foundation.leases import Leased
+
 
 class TriggerType(models.TextChoices):
     RECORD = "record", "Record created / updated / deleted"
@@ -52,7 +54,7 @@ class RunState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class WorkflowRun(models.Model):
+class WorkflowRun(Leased):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="runs")
     trigger = models.CharField(max_length=16)  # record | schedule | webhook | manual | rerun
     # Idempotency key of the cause (an outbox event + record, a beat message id); unique per workflow. NULL (manual
@@ -63,6 +65,7 @@ class WorkflowRun(models.Model):
     state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.PENDING)
     steps = models.JSONField(default=list, encoder=DjangoJSONEncoder)  # one entry per step: status, output, error
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     rerun_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reruns")
     created_by_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -112,7 +115,7 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(Leased):
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event_id = models.BigIntegerField(null=True, blank=True)  # the outbox event (public; no cross-schema key)
     event = models.CharField(max_length=32)  # record.created | record.updated | record.deleted

@@ -1,7 +1,9 @@
 """Executes a workflow run: its steps in order, each logged with status, output or error.
 
-A run starts only from `pending` (claimed under its row lock), so a run task delivered twice runs once; a run that
-was interrupted while `running` (a killed worker) is not restarted: re-run it. Steps are not one transaction: each
+A run starts only from `pending` (claimed under its row lock, with a lease kept alive by a heartbeat while it runs),
+so a run task delivered twice runs once. A run interrupted while `running` (a killed worker) is not restarted, its
+steps having had effects: once its lease expires the lease sweeper fails it with the reason (re-run it); a pending
+run whose message was lost is queued again by the sweeper. Steps are not one transaction: each
 record step commits on its own, like the same request through the API. The first failing step fails the run and
 the steps after it are `not_run`; a false `condition` step ends the run successfully and the rest are `skipped`;
 a step whose `when` is false is `skipped` alone. Record writes made by a run record events one level deeper, and
@@ -15,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shared_apps.events.services import writes_caused_by
+from shared_apps.foundation.leases import lease_grant, lease_heartbeat, lease_released, lease_seconds
 
 from .models import RunState, WorkflowRun
 from .steps import StepFailed, StopRun, context_condition, step_types
@@ -26,13 +29,15 @@ def _now() -> str:
     return timezone.now().isoformat()
 
 
-def _claim(run_id: int) -> WorkflowRun | None:
+def _claim(run_id: int, owner: str) -> WorkflowRun | None:
     with transaction.atomic():
         run = WorkflowRun.objects.select_for_update().select_related("workflow").filter(pk=run_id).first()
         if run is None or run.state != RunState.PENDING:
             return None
         run.state, run.started_at = RunState.RUNNING, timezone.now()
-        run.save(update_fields=["state", "started_at"])
+        run.attempts += 1
+        fields = lease_grant(run, owner=owner, seconds=lease_seconds())
+        run.save(update_fields=["state", "started_at", "attempts", *fields])
     return run
 
 
@@ -46,11 +51,17 @@ def run_context(run: WorkflowRun) -> dict[str, Any]:
     }
 
 
-def run_execute(*, run_id: int) -> str:
+def run_execute(*, run_id: int, owner: str = "") -> str:
     """Run a pending run to its end; returns its final state (or why it did not run)."""
-    run = _claim(run_id)
+    run = _claim(run_id, owner or "direct")
     if run is None:
         return "not pending"
+    with lease_heartbeat(model=WorkflowRun, pk=run.pk, owner=run.lease_owner):
+        return _steps_run(run)
+
+
+def _steps_run(run: WorkflowRun) -> str:
+    run_id = run.pk
     context = run_context(run)
     log: list[dict[str, Any]] = []
     state, error, halted = RunState.SUCCEEDED, "", ""
@@ -97,5 +108,7 @@ def run_execute(*, run_id: int) -> str:
             entry["finished_at"] = _now()
             context["steps"].append(entry["output"])
             WorkflowRun.objects.filter(pk=run_id).update(steps=log)
-    WorkflowRun.objects.filter(pk=run_id).update(state=state, error=error[:5000], steps=log, finished_at=timezone.now())
+    WorkflowRun.objects.filter(pk=run_id).update(
+        state=state, error=error[:5000], steps=log, finished_at=timezone.now(), **lease_released()
+    )
     return str(state)

@@ -3,8 +3,9 @@
 from django.db.models import QuerySet
 
 from shared_apps.foundation.exceptions import NotFound
+from shared_apps.foundation.leases import lease_status
 
-from .models import Webhook, WebhookDelivery, Workflow, WorkflowRun
+from .models import DeliveryState, RunState, Webhook, WebhookDelivery, Workflow, WorkflowRun
 
 MAX_LIST = 200
 
@@ -52,3 +53,20 @@ def webhook_get(*, webhook_id: int) -> Webhook:
 def delivery_list(*, webhook_id: int, limit: int = 50) -> QuerySet[WebhookDelivery]:
     deliveries = WebhookDelivery.objects.filter(webhook_id=webhook_id).order_by("-created_at", "-id")
     return deliveries[: min(max(limit, 1), MAX_LIST)]
+
+
+def run_status(run: WorkflowRun) -> str:
+    """The state, or `stale` (running, but its worker stopped: the lease sweeper fails it with the reason) or
+    `retrying` (pending again after its message was lost and the sweeper queued it anew)."""
+    return lease_status(run, state=run.state, claimed_states=(RunState.RUNNING,), queued_states=(RunState.PENDING,))
+
+
+def delivery_status(delivery: WebhookDelivery) -> str:
+    """The state, or `stale` (an attempt whose worker stopped: it is sent again, same delivery id)."""
+    return lease_status(
+        delivery,
+        state=delivery.state,
+        claimed_states=(DeliveryState.SENDING,),
+        queued_states=(DeliveryState.PENDING,),
+        attempted=delivery.attempts > 0,
+    )

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from shared_apps.events.publishing import task_publish
 from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.leases import LeaseSweep, lease_queue, lease_release
 from shared_apps.foundation.schemas import current_schema
+from shared_apps.foundation.tasking import task_publish_in_schema
 from tenant_apps.data_schemas.definitions import TableDef, definitions_changed, schema_definitions
 from tenant_apps.data_schemas.models import Table
 
@@ -280,19 +282,15 @@ def runs_publish(*, run_ids: list[int], schema_name: str) -> None:
 
 
 def _queue_on_commit(run: WorkflowRun) -> None:
-    """Queue after commit; a broker outage marks the run failed (visible, re-runnable) instead of losing it."""
+    """Queue after commit; with the broker down the run stays pending and the lease sweeper queues it later."""
     schema, run_id = current_schema(), run.pk
 
     def publish() -> None:
         try:
             runs_publish(run_ids=[run_id], schema_name=schema)
         except Exception:
-            logger.warning("Could not queue workflow run %s of %s.", run_id, schema, exc_info=True)
-            WorkflowRun.objects.filter(pk=run_id, state=RunState.PENDING).update(
-                state=RunState.FAILED,
-                error="Could not be queued (the task broker is unavailable); re-run it.",
-                finished_at=timezone.now(),
-            )
+            logger.warning("Could not queue workflow run %s of %s; the lease sweeper will.", run_id, schema,
+                           exc_info=True)  # fmt: skip
 
     transaction.on_commit(publish)
 
@@ -461,3 +459,32 @@ def table_name_of(table_id: int | None) -> str | None:
     if table_id is None:
         return None
     return Table.objects.filter(pk=table_id).values_list("name", flat=True).first()
+
+
+# --- the lease sweeper's view of runs -------------------------------------------------------------------------------
+
+
+def _runs_unfinished() -> "models.QuerySet[WorkflowRun]":
+    return WorkflowRun.objects.filter(state__in=(RunState.PENDING, RunState.RUNNING))
+
+
+def _run_give_up(run: WorkflowRun, reason: str) -> None:
+    run.state, run.error, run.finished_at = RunState.FAILED, reason[:5000], timezone.now()
+    run.save(update_fields=["state", "error", "finished_at", "requeues", *lease_release(run)])
+
+
+def _run_requeue(run: WorkflowRun) -> Callable[[], None]:
+    """A pending run whose message was lost is queued again; a run cut mid-steps (its worker stopped) is failed
+    with the reason: its steps had effects, so re-running is the user's decision (the `rerun` endpoint)."""
+    if run.state == RunState.RUNNING:
+        _run_give_up(
+            run, "Interrupted: the worker running it stopped mid-run (steps already done are kept); re-run it."
+        )
+        return lambda: None
+    schema, run_id = current_schema(), run.pk
+    fields = lease_queue(run)
+    run.save(update_fields=["requeues", *fields])
+    return lambda: task_publish_in_schema(task_name="automation.run_workflow", schema_name=schema, args=(run_id,))
+
+
+RUN_LEASE_SWEEP = LeaseSweep(unfinished=_runs_unfinished, requeue=_run_requeue, give_up=_run_give_up)

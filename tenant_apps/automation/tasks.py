@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from django.conf import settings
+
+from shared_apps.foundation.leases import lease_owner_for
 from shared_apps.foundation.schemas import current_schema
 from shared_apps.foundation.tasking import platform_task, project_task
 
@@ -13,7 +16,7 @@ from .services import scheduled_run_create
 
 @project_task(name="automation.run_workflow")
 def run_workflow(self: Any, run_id: int) -> str:
-    return run_execute(run_id=run_id)
+    return run_execute(run_id=run_id, owner=lease_owner_for(self.request.id))
 
 
 @project_task(name="automation.run_scheduled_workflow")
@@ -22,15 +25,21 @@ def run_scheduled_workflow(self: Any, workflow_id: int) -> str:
     run = scheduled_run_create(workflow_id=workflow_id, message_id=self.request.id)
     if run is None:
         return "inactive"
-    return run_execute(run_id=run.pk)
+    return run_execute(run_id=run.pk, owner=lease_owner_for(self.request.id))
 
 
 @project_task(name="automation.deliver_webhook")
 def deliver_webhook(self: Any, delivery_id: int) -> str:
-    result = delivery_attempt(delivery_id=delivery_id)
+    result = delivery_attempt(delivery_id=delivery_id, owner=lease_owner_for(self.request.id))
     if result.retry_in is not None:
-        # The schema header is explicit: a message published from inside a worker must name its project.
-        raise self.retry(countdown=result.retry_in, max_retries=None, headers={"_schema_name": current_schema()})
+        # The schema header is explicit: a message published from inside a worker must name its project. The
+        # attempt count decides when to stop (delivery.py); max_retries only needs to stay out of its way (None
+        # would mean Celery's task default, not "unlimited").
+        raise self.retry(
+            countdown=result.retry_in,
+            max_retries=int(settings.NOCODE["WEBHOOK_MAX_ATTEMPTS"]),
+            headers={"_schema_name": current_schema()},
+        )
     return result.state
 
 

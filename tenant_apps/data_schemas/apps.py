@@ -17,6 +17,12 @@ class DataSchemasConfig(AppConfig):
         from .spec_jobs import NewProjectSpecApplier
 
         register_builtin_field_types()
+        from tenant_apps.jobs.services import job_kind_register, job_kinds
+
+        from .spec_jobs import JOB_KIND
+
+        if JOB_KIND not in job_kinds:  # the lease sweeper re-enqueues an interrupted spec apply (one transaction)
+            job_kind_register(kind=JOB_KIND, task_name="data_schemas.spec_apply")
         if "data-schemas-definitions" not in restore_hooks:  # a replaced schema may hold other table shapes
             restore_hooks.register("data-schemas-definitions", definitions_after_restore)
         if "data-schemas-files" not in project_deleted_hooks:

@@ -10,23 +10,32 @@ than what it holds. Run-time models are built lazily per `TableDef`, i.e. per (s
 Safety nets: without Redis (token unreadable) definitions are loaded from PostgreSQL on every request; entries
 older than NOCODE["DEFINITIONS_MAX_AGE_SECONDS"] are reloaded; a schema changed in a transaction that is still
 open is never cached by this process.
+
+Schema changes under traffic: a request may still run with definitions read just before a field was dropped or
+retyped (the new token is written when the change commits). `definitions_retrying` wraps the records endpoints: a
+database error of such a request (UndefinedColumn, UndefinedTable, a type mismatch) re-reads the definitions and,
+when they did change, runs the request once more on the new ones; if that fails the same way the answer is 409
+SCHEMA_CHANGED. An error with unchanged definitions is a real error and propagates.
 """
 
+import functools
+import logging
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection, models, transaction
+from django.db import DataError, ProgrammingError, connection, models, transaction
 
 from shared_apps.foundation import prefetch
-from shared_apps.foundation.exceptions import NotFound
+from shared_apps.foundation.exceptions import Conflict, NotFound
 from shared_apps.foundation.schemas import connection as schema_connection
 from shared_apps.foundation.schemas import current_schema
 from tenants.routing import DEFINITIONS_KEY_PREFIX
@@ -241,6 +250,14 @@ def _cache() -> Any:
 
 def schema_definitions() -> SchemaDefs:
     """Definitions of the current schema, from the process cache when still current."""
+    defs = _schema_definitions()
+    used = _used.get()
+    if used is not None:  # inside `definitions_retrying`: remember what the request ran with
+        used.append(defs)
+    return defs
+
+
+def _schema_definitions() -> SchemaDefs:
     schema, scope = _scope()
     knobs = settings.NOCODE
     with _lock:
@@ -311,3 +328,69 @@ def definitions_forget_local() -> None:
     with _lock:
         _entries.clear()
         _changing.clear()
+
+
+# --- schema changes under traffic ------------------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+SCHEMA_CHANGED = "SCHEMA_CHANGED"
+_SCHEMA_ERRORS = (ProgrammingError, DataError)  # UndefinedColumn/UndefinedTable/UndefinedFunction; type mismatches
+F = TypeVar("F", bound=Callable[..., Any])
+_used: ContextVar[list[SchemaDefs] | None] = ContextVar("nocode_definitions_used", default=None)
+
+
+def _fingerprint(defs: SchemaDefs | None) -> Any:
+    if defs is None:
+        return None
+    return tuple(
+        (t.id, t.name, t.version, tuple((f.id, f.name, f.type, f.has_column) for f in t.fields))
+        for t in sorted(defs.tables.values(), key=lambda t: t.id)
+    )
+
+
+def definitions_reload_changed() -> bool:
+    """Drop this process' definitions of the current schema and read them again from PostgreSQL; True when they
+    differ from those the failed request ran with (a change committed after they were read)."""
+    _, scope = _scope()
+    with _lock:
+        _entries.pop(scope, None)
+    prefetch.forget("platform", _token_key(scope))
+    fresh = _fingerprint(definitions_load(current_schema(), None))
+    used = _used.get() or []
+    return not used or any(_fingerprint(defs) != fresh for defs in used)
+
+
+def definitions_retrying(fn: F) -> F:
+    """Run `fn` (a records endpoint); when it meets a definition changed under it, re-read the definitions and run
+    it once more; a second failure answers 409 SCHEMA_CHANGED (see the module docstring). Inside a transaction the
+    failed statement has aborted it, so there is no second run: the answer is 409 at once."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if _used.get() is not None:  # nested (a view calling a wrapped helper): the outermost call retries
+            return fn(*args, **kwargs)
+        token = _used.set([])
+        try:
+            return _attempts(fn, args, kwargs)
+        finally:
+            _used.reset(token)
+
+    return run  # type: ignore[return-value]
+
+
+def _attempts(fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    attempts = 1 if connection.in_atomic_block else 2
+    for attempt in range(1, attempts + 1):
+        _used.set([])
+        try:
+            return fn(*args, **kwargs)
+        except _SCHEMA_ERRORS as exc:
+            if attempt == 1 and not definitions_reload_changed():
+                raise  # the definitions are current: a real error
+            if attempt < attempts:
+                logger.info("Definitions changed under %s (%s); retrying once.", fn.__name__, type(exc).__name__)
+                continue
+            raise Conflict(
+                "The table's fields changed while this request ran; send it again.", code=SCHEMA_CHANGED
+            ) from exc
+    raise AssertionError("unreachable")

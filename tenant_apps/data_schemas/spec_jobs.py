@@ -12,8 +12,9 @@ from django.db import transaction
 
 from shared_apps.foundation.exceptions import DomainError
 from shared_apps.foundation.schemas import current_schema, in_schema
+from shared_apps.foundation.tasking import TRANSIENT_ERRORS
 from tenant_apps.jobs.models import Job
-from tenant_apps.jobs.services import job_create, job_fail, job_start, job_succeed
+from tenant_apps.jobs.services import job_claim, job_create, job_fail, job_succeed
 
 from .specs import spec_apply, spec_plan_for_new_project
 
@@ -43,10 +44,16 @@ def spec_apply_enqueue(*, spec: Any, allow_drop: bool, created_by_id: int | None
     return job
 
 
-def spec_apply_job_run(*, job_id: str) -> dict[str, Any]:
-    job = job_start(job_id=job_id)
+def spec_apply_job_run(*, job_id: str, owner: str = "") -> dict[str, Any]:
+    """Run the job unless it is finished or another task holds its lease. Database and broker errors propagate
+    (the task retries; the lease sweeper re-enqueues what retries could not finish): the apply is one transaction."""
+    job = job_claim(job_id=job_id, kind=JOB_KIND, owner=owner or "direct")
+    if job is None:
+        return {"state": "not pending"}
     try:
         plan = spec_apply(spec=job.params.get("spec"), allow_drop=bool(job.params.get("allow_drop")))
+    except TRANSIENT_ERRORS:
+        raise
     except DomainError as exc:
         detail = f"{exc.code}: {exc.message}"
         if exc.fields:

@@ -2,12 +2,13 @@
 
 from typing import Any
 
+from shared_apps.foundation.leases import lease_owner_for
 from shared_apps.foundation.tasking import project_task
 
 from . import spec_jobs
 
 
-@project_task(name="data_schemas.spec_apply", max_retries=0)
+@project_task(name="data_schemas.spec_apply")
 def spec_apply_task(self: Any, job_id: str) -> dict[str, Any]:
     """Apply the spec stored in job `job_id` to the project (one transaction)."""
-    return spec_jobs.spec_apply_job_run(job_id=job_id)
+    return spec_jobs.spec_apply_job_run(job_id=job_id, owner=lease_owner_for(self.request.id))

@@ -4,6 +4,8 @@ import uuid
 
 from django.db import models
 
+from shared_apps.foundation.leases import Leased
+
 
 class JobState(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -12,7 +14,7 @@ class JobState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Job(models.Model):
+class Job(Leased):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=50)
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.PENDING)

@@ -5,8 +5,9 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from shared_apps.foundation.exceptions import NotFound
+from shared_apps.foundation.leases import lease_status
 
-from .models import Job
+from .models import Job, JobState
 
 
 def job_get(*, job_id: UUID | str) -> Job:
@@ -25,3 +26,15 @@ def job_list(*, kind: str | None = None, limit: int = 50) -> QuerySet[Job]:
     if kind:
         jobs = jobs.filter(kind=kind)
     return jobs[:limit]
+
+
+def job_status(job: Job) -> str:
+    """`state`, or what the lease tells about it: `stale` (running, but its worker stopped renewing the lease: the
+    sweeper re-queues it) or `retrying` (pending again after an attempt)."""
+    return lease_status(
+        job,
+        state=job.state,
+        claimed_states=(JobState.RUNNING,),
+        queued_states=(JobState.PENDING,),
+        attempted=job.attempts > 0,
+    )

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from shared_apps.events.publishing import task_publish
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
+from shared_apps.foundation.leases import lease_heartbeat
 from shared_apps.foundation.numbers import is_digits
 from shared_apps.foundation.schemas import current_schema
 from shared_apps.foundation.tasking import TRANSIENT_ERRORS
@@ -31,7 +32,7 @@ from tenant_apps.data_schemas import naming
 from tenant_apps.data_schemas import services as schema_services
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef, schema_definitions
 from tenant_apps.jobs.models import Job
-from tenant_apps.jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
+from tenant_apps.jobs.services import job_claim, job_create, job_fail, job_progress, job_succeed
 from tenant_apps.records.params import ListParams, output_fields, sort_parse
 from tenant_apps.records.selectors import record_list, record_queryset
 from tenant_apps.records.services import records_create
@@ -75,9 +76,8 @@ def _queue(job: Job, kind: str) -> None:
 
         try:
             task_publish(task=run_import if kind == "import" else run_export, args=(job_id,), schema_name=schema)
-        except Exception:
-            logger.warning("Could not queue job %s of %s.", job_id, schema, exc_info=True)
-            job_fail(job_id=job_id, error="Could not be queued (the task broker is unavailable); start it again.")
+        except Exception:  # the job stays pending: the lease sweeper publishes it once the broker is back
+            logger.warning("Could not queue job %s of %s; the lease sweeper will.", job_id, schema, exc_info=True)
 
     transaction.on_commit(publish)
 
@@ -274,6 +274,7 @@ def _import(job: Job) -> dict[str, Any]:
                 ]
                 typed = [row_values(row, mapping) for row in sheet.rows]  # type: ignore[arg-type]
                 _write_all(defs, table, typed, errors, job_id=job_id, skip_invalid=skip_invalid, validated=False)
+                _succeed_with_rows(job_id, result, typed, errors)
         else:
             defs = schema_definitions()
             table = defs.table(params["table"])
@@ -287,13 +288,20 @@ def _import(job: Job) -> dict[str, Any]:
                 raise _Rollback()
             with transaction.atomic():
                 _write_all(defs, table, typed, errors, job_id=job_id, skip_invalid=skip_invalid, validated=True)
+                _succeed_with_rows(job_id, result, typed, errors)
     except _Rollback:
         result.update(imported=0, invalid=len(errors), errors=_report(errors))
         result["errors_truncated"] = len(errors) > MAX_REPORTED_ERRORS
         raise ImportRefused(f"{len(errors)} invalid rows; nothing was imported.", result) from None
+    return result
+
+
+def _succeed_with_rows(job_id: str, result: dict[str, Any], typed: list[Any], errors: dict[int, Any]) -> None:
+    """Mark the job succeeded inside the rows' own transaction: the rows and the job's outcome commit together, so
+    an import re-run after a worker died (the lease sweeper) never writes its rows twice."""
     result.update(imported=len(typed) - len(errors), invalid=len(errors), errors=_report(errors))
     result["errors_truncated"] = len(errors) > MAX_REPORTED_ERRORS
-    return result
+    job_succeed(job_id=job_id, result=result, message=import_message(result))
 
 
 def _write_all(
@@ -325,14 +333,17 @@ class ImportRefused(Exception):
         self.result = result
 
 
-def import_run(*, job_id: str) -> str:
-    job = Job.objects.filter(pk=job_id, kind="import").first()
-    if job is None or job.state in ("succeeded", "failed"):
+def import_run(*, job_id: str, owner: str = "") -> str:
+    """Run a pending (or re-queued) import unless it is finished or leased to another task. The rows and the job's
+    success commit in one transaction (exactly once); a database or broker error propagates, nothing written, and
+    the task retries with the file still there."""
+    job = job_claim(job_id=job_id, kind="import", owner=owner or "direct")
+    if job is None:
         return "not pending"
-    job_start(job_id=job_id)
     upload = transfers_dir("imports") / f"{job.pk}.{job.params['format']}"
     try:
-        result = _import(job)
+        with lease_heartbeat(model=Job, pk=job.pk, owner=job.lease_owner):
+            result = _import(job)
     except TRANSIENT_ERRORS:
         raise  # nothing was written (one transaction); the task retries with the file still there
     except ImportRefused as exc:
@@ -348,7 +359,7 @@ def import_run(*, job_id: str) -> str:
         job_fail(job_id=job_id, error=f"Internal error: {type(exc).__name__}")
         raise
     upload.unlink(missing_ok=True)
-    job_succeed(job_id=job_id, result=result, message=import_message(result))
+    logger.info("Import %s: %s rows imported.", job_id, result.get("imported"))
     return "succeeded"
 
 
@@ -457,13 +468,15 @@ def export_columns(table: TableDef, fields: str | None) -> list[str]:
     return named if "id" in named else ["id", *named]
 
 
-def export_run(*, job_id: str) -> str:
-    job = Job.objects.filter(pk=job_id, kind="export").first()
-    if job is None or job.state in ("succeeded", "failed"):
+def export_run(*, job_id: str, owner: str = "") -> str:
+    """Run a pending (or re-queued) export unless it is finished or leased to another task (it writes its file
+    again from the start when re-run)."""
+    job = job_claim(job_id=job_id, kind="export", owner=owner or "direct")
+    if job is None:
         return "not pending"
-    job_start(job_id=job_id)
     try:
-        result = _export(job)
+        with lease_heartbeat(model=Job, pk=job.pk, owner=job.lease_owner):
+            result = _export(job)
     except TRANSIENT_ERRORS:
         raise
     except DomainError as exc:

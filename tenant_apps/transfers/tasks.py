@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 
+from shared_apps.foundation.leases import lease_owner_for
 from shared_apps.foundation.tasking import platform_task, project_task
 
 from .services import export_run, import_run, transfer_files_prune
@@ -11,12 +12,12 @@ from .services import export_run, import_run, transfer_files_prune
 
 @project_task(name="transfers.run_import")
 def run_import(self: Any, job_id: str) -> str:
-    return import_run(job_id=job_id)
+    return import_run(job_id=job_id, owner=lease_owner_for(self.request.id))
 
 
 @project_task(name="transfers.run_export")
 def run_export(self: Any, job_id: str) -> str:
-    return export_run(job_id=job_id)
+    return export_run(job_id=job_id, owner=lease_owner_for(self.request.id))
 
 
 @platform_task(name="transfers.files_prune")

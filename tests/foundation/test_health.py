@@ -42,3 +42,12 @@ def test_health_is_503_naming_the_cache_when_redis_is_down(platform_api: Any, se
     body = response.json()
     assert body["checks"]["cache"]["status"] == "error"
     assert body["error"]["message"] == "Down: cache."
+
+
+@pytest.mark.django_db
+def test_a_failed_check_names_the_dependency_without_its_address(platform_api: Any, settings: Any) -> None:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = platform_api().get("/api/v1/foundation/health/")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == {"status": "error", "error": "OperationalError: broker unreachable"}
+    assert "127.0.0.1" not in response.content.decode()

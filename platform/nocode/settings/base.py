@@ -105,7 +105,9 @@ DATABASES["default"]["ENGINE"] = "shared_apps.foundation.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
-DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+# An unreachable server fails a connection attempt within this bound (libpq's minimum is 2 s) and the request
+# answers 503 SERVICE_UNAVAILABLE (shared_apps/foundation/outage.py) instead of hanging.
+DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=2))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache --------------------------------------------------------------------------------------
@@ -187,7 +189,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Outages fail fast instead of stalling requests (docs/async.md, "Faults"): bounded connect/socket timeouts on the
+# broker and the result backend, and no result subscription on publish (nothing reads task results: the state of
+# every unit of work is a row; a publish used to wait ~19 s in the result backend's reconnect loop with Redis down).
+# The transport's max_retries/interval_* bound kombu's connect loop on publish (default: ~2 s of sleeps).
+_REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+_CONNECT_ONCE = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **_REDIS_TIMEOUTS, **_CONNECT_ONCE}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = _CONNECT_ONCE
+CELERY_TASK_IGNORE_RESULT = env.bool("CELERY_TASK_IGNORE_RESULT", default=True)
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 10
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _CONNECT_ONCE}
 # One DatabaseScheduler over public: per-project user schedules are PeriodicTask rows in public whose headers carry
 # `_schema_name` (tenant-schemas-celery switches the worker to it). TenantAwareDatabaseScheduler was rejected: it
 # queries every tenant schema at each sync (O(projects) statements every few seconds). See docs/async.md.
@@ -313,6 +328,11 @@ NOCODE = {
     "TASK_MAX_RETRIES": env.int("NOCODE_TASK_MAX_RETRIES", default=5),
     "TASK_RETRY_BASE_SECONDS": env.int("NOCODE_TASK_RETRY_BASE_SECONDS", default=10),
     "TASK_RETRY_MAX_SECONDS": env.int("NOCODE_TASK_RETRY_MAX_SECONDS", default=600),
+    # Leases of accepted work (docs/async.md, "Faults"): how long a claim lives without a heartbeat, how long queued
+    # work may wait for its first claim, and how often the sweeper re-enqueues an item before failing it.
+    "LEASE_SECONDS": env.int("NOCODE_LEASE_SECONDS", default=120),
+    "LEASE_PENDING_GRACE_SECONDS": env.int("NOCODE_LEASE_PENDING_GRACE_SECONDS", default=120),
+    "LEASE_MAX_REQUEUES": env.int("NOCODE_LEASE_MAX_REQUEUES", default=3),
     # Per-project periodic jobs are spread over this many minutes (deterministic per-project slot).
     "FANOUT_WINDOW_MINUTES": env.int("NOCODE_FANOUT_WINDOW_MINUTES", default=60),
     "FANOUT_CHUNK_SIZE": env.int("NOCODE_FANOUT_CHUNK_SIZE", default=500),

@@ -12,6 +12,14 @@ CELERY_BEAT_SCHEDULE = {
     "fanout-tick": {"task": "tenants.tasks.fanout_tick", "schedule": crontab()},
     # Record events outbox: republish events whose publish failed at commit time (broker down), prune old ones.
     "events-outbox-sweep": {"task": "events.outbox_sweep", "schedule": crontab()},
+    # Lease sweeper (docs/async.md, "Faults"): every 2 minutes, in every ready project (a one-minute fan-out window)
+    # and in public, re-enqueue work whose lease expired or whose message was never seen; fail it past its limit.
+    "lease-sweep-projects": {
+        "task": "tenants.tasks.fanout_start",
+        "schedule": crontab(minute="*/2"),
+        "kwargs": {"job": "project_lease_sweep", "window_minutes": 1},
+    },
+    "lease-sweep-public": {"task": "operations.public_lease_sweep", "schedule": crontab(minute="*/2")},
     # Workflow schedules (PeriodicTask rows) of deleted projects, daily 03:30.
     "workflow-schedules-cleanup": {
         "task": "automation.orphan_schedules_cleanup",

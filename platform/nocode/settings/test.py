@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import CACHES, REDIS_URL, env
+from .base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS, REDIS_URL, env
 
 
 def _redis_db(url: str, db: int) -> str:
@@ -22,8 +22,13 @@ CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 # Every test session gets its own broker key space, so concurrent runs on one machine never take each other's
 # messages; the real-worker fixture passes the same prefix to its worker.
 BROKER_KEY_PREFIX = env("NOCODE_TEST_BROKER_PREFIX", default=f"nocode-test-{os.getpid()}:")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": BROKER_KEY_PREFIX}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": BROKER_KEY_PREFIX}
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": BROKER_KEY_PREFIX}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    **CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS,
+    "global_keyprefix": BROKER_KEY_PREFIX,
+}
+# The real-worker tests read task results (`result.get()`); production ignores them (base.py).
+CELERY_TASK_IGNORE_RESULT = env.bool("CELERY_TASK_IGNORE_RESULT", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 _prefix = f"nocode-test-{os.getpid()}"
 CACHES["default"]["KEY_PREFIX"] = _prefix

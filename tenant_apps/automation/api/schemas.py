@@ -172,6 +172,12 @@ class AutomationRunSerializer(serializers.Serializer):
     workflow = serializers.IntegerField(help_text="The workflow's id.")
     trigger = serializers.ChoiceField(choices=[*TriggerType.values, "rerun"], help_text="What started the run.")
     state = serializers.ChoiceField(choices=RunState.values)
+    status = serializers.ChoiceField(
+        choices=[*RunState.values, "stale", "retrying"],
+        help_text="The state, or `stale` (running, but its worker stopped: it is failed with the reason within "
+        "minutes) or `retrying` (its lost message was queued again).",
+    )
+    attempts = serializers.IntegerField(help_text="How many times a worker started it (0 or 1).")
     error = serializers.CharField()
     rerun_of = serializers.IntegerField(allow_null=True, help_text="The run this one re-runs.")
     created_at = serializers.DateTimeField()
@@ -213,6 +219,10 @@ class AutomationWebhookListSerializer(serializers.Serializer):
 
 class AutomationDeliverySerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=[*DeliveryState.values, "stale"],
+        help_text="The state, or `stale` (an attempt whose worker stopped: sent again, same delivery id).",
+    )
     event = serializers.CharField(help_text="record.created, record.updated or record.deleted.")
     state = serializers.ChoiceField(choices=DeliveryState.values)
     attempts = serializers.IntegerField()

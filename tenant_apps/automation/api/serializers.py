@@ -9,6 +9,7 @@ from tenant_apps.data_schemas.api.serializers import StrictSerializer
 
 from ..models import TriggerType, Webhook, WebhookDelivery, Workflow, WorkflowRun
 from ..outbound import url_masked
+from ..selectors import delivery_status, run_status
 from ..services import steps_masked
 
 
@@ -91,6 +92,8 @@ def run_data(run: WorkflowRun, *, full: bool = True) -> dict[str, Any]:
         "workflow": run.workflow_id,
         "trigger": run.trigger,
         "state": run.state,
+        "status": run_status(run),
+        "attempts": run.attempts,
         "error": run.error,
         "rerun_of": run.rerun_of_id,
         "created_at": run.created_at,
@@ -127,6 +130,7 @@ def delivery_data(delivery: WebhookDelivery) -> dict[str, Any]:
         "id": delivery.pk,
         "event": delivery.event,
         "state": delivery.state,
+        "status": delivery_status(delivery),
         "attempts": delivery.attempts,
         "status_code": delivery.status_code,
         "response_excerpt": delivery.response_excerpt,

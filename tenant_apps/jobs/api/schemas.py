@@ -16,6 +16,11 @@ class JobSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.CharField(help_text="e.g. import, export, spec_apply.")
     state = serializers.ChoiceField(choices=JobState.values)
+    status = serializers.ChoiceField(
+        choices=[*JobState.values, "stale", "retrying"],
+        help_text="The state, or `stale` (running, but its worker stopped: it is re-queued within minutes) or "
+        "`retrying` (pending again after an interrupted attempt).",
+    )
     progress = serializers.IntegerField(min_value=0, max_value=100, help_text="Percent.")
     message = serializers.CharField()
     result = JobResultField(allow_null=True)

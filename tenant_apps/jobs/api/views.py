@@ -9,7 +9,7 @@ from shared_apps.foundation.api.requests import ProjectRequest
 from tenants.permissions import ProjectPermission
 
 from ..models import Job
-from ..selectors import job_get, job_list
+from ..selectors import job_get, job_list, job_status
 from .schemas import KIND_PARAMETER, JobListSerializer, JobSerializer
 
 
@@ -18,6 +18,7 @@ def job_data(job: Job) -> dict[str, Any]:
         "id": str(job.id),
         "kind": job.kind,
         "state": job.state,
+        "status": job_status(job),
         "progress": job.progress,
         "message": job.message,
         "result": job.result,

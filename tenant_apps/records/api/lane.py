@@ -51,9 +51,10 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from shared_apps.foundation import prefetch
 from shared_apps.foundation.api.renderers import json_dumps
 from shared_apps.foundation.bodylimit import body_limit_refusal
-from shared_apps.foundation.errors import domain_error_answer, error_body
+from shared_apps.foundation.errors import domain_error_answer, error_body, outage_answer
 from shared_apps.foundation.exceptions import DomainError
 from shared_apps.foundation.jsoncodec import JsonInputError, json_loads
+from shared_apps.foundation.outage import RETRY_AFTER_SECONDS
 from shared_apps.foundation.prefetch import prefetch_scope
 from shared_apps.foundation.schemas import activate
 from shared_apps.observability import context
@@ -403,6 +404,8 @@ def lane_answer(environ: dict[str, Any], match: re.Match[str]) -> LaneAnswer | N
         with prefetch_scope(adm.values):
             status, body = _execute(request, match, adm.data)
         headers = _headers(request, status, body, detail=detail, request_id=request_id)
+        if status == 503:
+            headers.append(("Retry-After", str(RETRY_AFTER_SECONDS)))
         return LaneAnswer(status=status, headers=headers, body=body, request=request)
     finally:
         request_observe(
@@ -431,9 +434,24 @@ def _execute(request: WSGIRequest, match: re.Match[str], data: dict[str, Any] | 
     except DomainError as exc:
         status, answer = domain_error_answer(exc)
         return status, json_dumps(answer)
-    except Exception:
+    except Exception as exc:
+        outage = outage_answer(exc)
+        if outage is not None:
+            return outage[0], json_dumps(outage[1])
         logger.exception("Unhandled error in the records lane")
         return 500, json_dumps(error_body("SERVER_ERROR", "Internal server error."))
+
+
+def lane_outage_answer(exc: BaseException) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """(status line, headers, body) of the 503 for an outage met before the view ran (routing, authentication:
+    PostgreSQL or Redis unreachable), None for any other error."""
+    outage = outage_answer(exc)
+    if outage is None:
+        return None
+    status, answer, extra = outage
+    body = json_dumps(answer)
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *extra.items()]
+    return f"{status} {HTTPStatus(status).phrase}", headers, body
 
 
 def records_lane(app: WSGIApp) -> WSGIApp:
@@ -446,6 +464,13 @@ def records_lane(app: WSGIApp) -> WSGIApp:
         signals.request_started.send(sender=records_lane, environ=environ)
         try:
             answer = lane_answer(environ, match)
+        except Exception as exc:
+            signals.request_finished.send(sender=records_lane)
+            outage = lane_outage_answer(exc)
+            if outage is None:
+                raise
+            start_response(outage[0], outage[1])
+            return [outage[2]]
         except BaseException:
             signals.request_finished.send(sender=records_lane)
             raise

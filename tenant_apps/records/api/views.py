@@ -18,7 +18,7 @@ from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
 from tenant_apps.data_schemas import filestore
-from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef, schema_definitions
+from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef, definitions_retrying, schema_definitions
 from tenants.permissions import ProjectPermission
 
 from .. import services
@@ -68,6 +68,7 @@ def _bulk_rows(data: Any, key: str = "records") -> list[Any] | None:
     return data[key]
 
 
+@definitions_retrying
 def record_get_plain(*, table: str, record_id: int) -> dict[str, Any]:
     """`GET records/{id}/` without query parameters: every field of the record."""
     _, table_def = _table(table)
@@ -77,12 +78,14 @@ def record_get_plain(*, table: str, record_id: int) -> dict[str, Any]:
     return row
 
 
+@definitions_retrying
 def record_list_page(*, table: str, query: Any, query_string: str) -> dict[str, Any]:
     """`GET records/?...`: one page for the request's query parameters."""
     defs, table_def = _table(table)
     return record_list_fast(defs=defs, table=table_def, query=query, query_string=query_string)
 
 
+@definitions_retrying
 def record_create_one(*, table: str, data: dict[str, Any]) -> dict[str, Any]:
     """`POST records/` with one record object (no upsert): the created record."""
     defs, table_def = _table(table)
@@ -96,10 +99,12 @@ class RecordsView(APIView):
 
 
 class RecordListView(RecordsView):
+    @definitions_retrying
     def get(self, request: ProjectRequest, table: str) -> Response:
         query_string = request.META.get("QUERY_STRING", "")
         return Response(record_list_page(table=table, query=request.query_params, query_string=query_string))
 
+    @definitions_retrying
     def post(self, request: ProjectRequest, table: str) -> Response:
         """Create one record, or many with {"records": [...]}; `?upsert_on=<unique field>` upserts."""
         _only_params(request, {"upsert_on"})
@@ -119,6 +124,7 @@ class RecordListView(RecordsView):
         created = services.records_create(defs=defs, table=table_def, rows=rows, bulk=True)
         return Response({"records": created}, status=status.HTTP_201_CREATED)
 
+    @definitions_retrying
     def patch(self, request: ProjectRequest, table: str) -> Response:
         """Bulk update: {"records": [{"id": 1, ...}, ...]}, all or nothing."""
         _only_params(request, set())
@@ -128,6 +134,7 @@ class RecordListView(RecordsView):
             raise ValidationFailed("Expected {'records': [...]}.", fields={"records": ["Required."]})
         return Response({"records": services.records_update(defs=defs, table=table_def, rows=rows)})
 
+    @definitions_retrying
     def delete(self, request: ProjectRequest, table: str) -> Response:
         """Bulk delete: {"ids": [...]}, all or nothing."""
         _only_params(request, set())
@@ -139,6 +146,7 @@ class RecordListView(RecordsView):
 
 
 class RecordDetailView(RecordsView):
+    @definitions_retrying
     def get(self, request: ProjectRequest, table: str, record_id: int) -> Response:
         if not request.query_params:
             return Response(record_get_plain(table=table, record_id=record_id))
@@ -154,6 +162,7 @@ class RecordDetailView(RecordsView):
         return self._update(request, table, record_id, replace=True)
 
     @staticmethod
+    @definitions_retrying
     def _update(request: ProjectRequest, table: str, record_id: int, *, replace: bool) -> Response:
         _only_params(request, set())
         defs, table_def = _table(table)
@@ -162,6 +171,7 @@ class RecordDetailView(RecordsView):
             services.record_update(defs=defs, table=table_def, record_id=record_id, data=data, replace=replace)
         )
 
+    @definitions_retrying
     def delete(self, request: ProjectRequest, table: str, record_id: int) -> Response:
         _only_params(request, set())
         _, table_def = _table(table)
@@ -174,6 +184,7 @@ class RecordFileView(RecordsView):
 
     parser_classes = [MultiPartParser, FormParser, JsonParser]
 
+    @definitions_retrying
     def get(self, request: ProjectRequest, table: str, record_id: int, field: str) -> FileResponse:
         _, table_def = _table(table)
         meta = services.record_file_get(table=table_def, record_id=record_id, field_name=field)
@@ -201,6 +212,7 @@ class RecordFileView(RecordsView):
         )
         return Response(record)
 
+    @definitions_retrying
     def delete(self, request: ProjectRequest, table: str, record_id: int, field: str) -> Response:
         _, table_def = _table(table)
         services.record_file_delete(table=table_def, record_id=record_id, field_name=field)

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
 from shared_apps.foundation.exceptions import ValidationFailed
-from tenant_apps.data_schemas.definitions import schema_definitions
+from tenant_apps.data_schemas.definitions import definitions_retrying, schema_definitions
 from tenants.permissions import ProjectPermission
 
 from ..aggregates import aggregate_query_parse, aggregate_request_build, record_aggregate
@@ -27,12 +27,14 @@ class AggregateView(APIView):
     capabilities = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "read"}
     renderer_classes = [OrjsonRenderer]
 
+    @definitions_retrying
     def get(self, request: ProjectRequest, table: str) -> Response:
         table_def = schema_definitions().table(table)
         where, rest = where_from_query(table_def, request.query_params, reserved=AGGREGATE_PARAMS)
         spec = aggregate_query_parse(table_def, rest)
         return Response(record_aggregate(table=table_def, request=spec, where=where))
 
+    @definitions_retrying
     def post(self, request: ProjectRequest, table: str) -> Response:
         table_def = schema_definitions().table(table)
         if request.query_params:
