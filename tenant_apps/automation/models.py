@@ -5,6 +5,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from shared_apps.foundation.leases import Leased
+from tenant_apps.jobs.models import JobState
 
 
 class TriggerType(models.TextChoices):
@@ -47,11 +48,7 @@ class Workflow(models.Model):
         return f"{self.pk}:{self.name}"
 
 
-class RunState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+RunState = JobState  # a workflow run moves through the states of a job (one enum; OpenAPI: ProgressStateEnum)
 
 
 class WorkflowRun(Leased):

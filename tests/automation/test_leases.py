@@ -43,8 +43,8 @@ def broker_down(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(**kwargs: Any) -> None:
         raise BrokerOperationalError("Error 111 connecting to redis: Connection refused.")
 
-    monkeypatch.setattr("tenant_apps.transfers.services.task_publish", refuse)
-    monkeypatch.setattr("tenant_apps.automation.services.task_publish", refuse)
+    monkeypatch.setattr("tenant_apps.transfers.services.files.task_publish", refuse)
+    monkeypatch.setattr("tenant_apps.automation.services.runs.task_publish", refuse)
 
 
 def _later(seconds: int = 3600) -> Any:

@@ -1,98 +1,30 @@
-"""Import and export of tables as jobs (status in tenant_apps/jobs; docs/automation.md, "Import and export").
-
-Import: the request checks the file (format, size, rows, header, mapping) and answers 400 naming the problem with
-nothing written; the file is kept under <VAR_DIR>/transfers/<schema>/imports/ and a job is queued. The job reads
-the file, types the cells (convert.py), validates every row (progress 10-60 %), then writes in ONE transaction
-(progress 60 % until it commits): a new table is created in that same transaction. `all_or_nothing`: any invalid
-row -> nothing is written and the job fails with every row's errors. `skip_invalid`: the valid rows are written and
-the invalid ones reported. A failure while writing (a concurrent unique value) rolls everything back.
-Export: a job writes the table (filter, sort and fields as in the records API) to CSV, JSON or XLSX under
-<VAR_DIR>/transfers/<schema>/exports/<job id>.<format>; its result carries the download path.
-Retention: import and export files older than NOCODE["TRANSFER_FILES_DAYS"] are deleted daily
-(`transfer_files_prune`); downloading a pruned export answers 404 EXPORT_NOT_FOUND ("export again").
-"""
+"""Imports: CSV, JSON or XLSX into a new or an existing table, as a job (all or nothing, or skip invalid rows)."""
 
 import logging
-import time
-from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
-from shared_apps.events.publishing import task_publish
-from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
+from shared_apps.foundation.exceptions import Conflict, DomainError, ValidationFailed
 from shared_apps.foundation.leases import lease_heartbeat
 from shared_apps.foundation.numbers import is_digits
-from shared_apps.foundation.schemas import current_schema
 from shared_apps.foundation.tasking import TRANSIENT_ERRORS
 from tenant_apps.data_schemas import naming
 from tenant_apps.data_schemas import services as schema_services
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef, schema_definitions
 from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_claim, job_create, job_fail, job_progress, job_succeed
-from tenant_apps.records.params import ListParams, output_fields, sort_parse
-from tenant_apps.records.selectors import record_list, record_queryset
 from tenant_apps.records.services import records_create
 
-from .convert import field_names_for, infer_field, row_values
-from .formats import CONTENT_TYPES, FORMATS, Sheet, format_of, sheet_read, sheet_write
+from ..convert import field_names_for, infer_field, row_values
+from ..formats import Sheet, format_of, sheet_read
+from .files import transfer_queue, transfers_dir, upload_size_check, upload_store
 
 logger = logging.getLogger(__name__)
 
 MODES = ("all_or_nothing", "skip_invalid")
 MAX_REPORTED_ERRORS = 1000
-EXPORT_PAGE = 1000
-
-
-def transfer_files_prune(*, older_than_seconds: float) -> int:
-    """Delete import and export files of every project older than `older_than_seconds`; returns how many."""
-    root = Path(settings.VAR_DIR) / "transfers"
-    cutoff = time.time() - older_than_seconds
-    removed = 0
-    for path in root.glob("*/*/*"):  # <schema>/<imports|exports>/<file>
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # removed meanwhile (project deleted)
-            continue
-    return removed
-
-
-def transfers_dir(kind: str) -> Path:
-    path = Path(settings.VAR_DIR) / "transfers" / current_schema() / kind
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _queue(job: Job, kind: str) -> None:
-    schema, job_id = current_schema(), str(job.pk)
-
-    def publish() -> None:
-        from .tasks import run_export, run_import
-
-        try:
-            task_publish(task=run_import if kind == "import" else run_export, args=(job_id,), schema_name=schema)
-        except Exception:  # the job stays pending: the lease sweeper publishes it once the broker is back
-            logger.warning("Could not queue job %s of %s; the lease sweeper will.", job_id, schema, exc_info=True)
-
-    transaction.on_commit(publish)
-
-
-# --- import: request side -------------------------------------------------------------------------------------------
-
-
-def _size_check(size: int) -> None:
-    limit = settings.NOCODE["IMPORT_MAX_BYTES"]
-    if size > limit:
-        raise ValidationFailed(
-            f"Import files are at most {limit} bytes.",
-            code="FILE_TOO_LARGE",
-            fields={"file": [f"At most {limit} bytes."]},
-        )
 
 
 def _mode_check(mode: Any) -> str:
@@ -140,10 +72,6 @@ def mapping_resolve(*, table: TableDef, columns: list[str], mapping: Any) -> dic
     return resolved
 
 
-def _store(job: Job, data: bytes, fmt: str) -> None:
-    (transfers_dir("imports") / f"{job.pk}.{fmt}").write_bytes(data)
-
-
 @transaction.atomic
 def import_start(
     *,
@@ -157,7 +85,7 @@ def import_start(
     user_id: int | None = None,
 ) -> Job:
     """Check an upload and queue its import into `table_name` (existing) or `new_table` (created by the job)."""
-    _size_check(len(data))
+    upload_size_check(len(data))
     clean_mode = _mode_check(mode)
     clean_fmt = format_of(name=file_name, given=fmt)
     sheet = sheet_read(data=data, fmt=clean_fmt)
@@ -181,12 +109,9 @@ def import_start(
         params["table"] = table.name
         params["mapping"] = {column: field.name for column, field in resolved.items()}
     job = job_create(kind="import", params=params, created_by_id=user_id)
-    _store(job, data, clean_fmt)
-    _queue(job, "import")
+    upload_store(job, data, clean_fmt)
+    transfer_queue(job, "import")
     return job
-
-
-# --- import: the job ------------------------------------------------------------------------------------------------
 
 
 class _Rollback(Exception):
@@ -369,135 +294,3 @@ def import_message(result: dict[str, Any]) -> str:
     if result.get("invalid"):
         message += f"; skipped {result['invalid']} invalid rows"
     return message
-
-
-# --- export ---------------------------------------------------------------------------------------------------------
-
-
-def _export_params(table: TableDef, *, filter_tree: Any, sort: Any, fields: Any) -> dict[str, Any]:
-    if filter_tree is not None:
-        from tenant_apps.records.filters import filter_build
-
-        filter_build(table, filter_tree, path="filter")
-    if sort is not None and not isinstance(sort, str):
-        raise ValidationFailed(
-            "Invalid sort.", fields={"sort": ["A comma-separated list of fields, '-' for descending."]}
-        )
-    if fields is not None and not isinstance(fields, str):
-        raise ValidationFailed("Invalid fields.", fields={"fields": ["A comma-separated list of field names."]})
-    sort_parse(table, sort)
-    output_fields(table, fields, [])
-    return {"filter": filter_tree, "sort": sort, "fields": fields}
-
-
-@transaction.atomic
-def export_start(
-    *, table_name: str, fmt: Any, filter_tree: Any = None, sort: Any = None, fields: Any = None, user_id: int | None
-) -> Job:
-    if fmt not in FORMATS:
-        raise ValidationFailed(
-            "Invalid format.", code="UNSUPPORTED_FORMAT", fields={"format": [f"One of: {', '.join(FORMATS)}."]}
-        )
-    table = schema_definitions().table(table_name)
-    params = {
-        "table": table.name,
-        "format": fmt,
-        **_export_params(table, filter_tree=filter_tree, sort=sort, fields=fields),
-    }
-    job = job_create(kind="export", params=params, created_by_id=user_id)
-    _queue(job, "export")
-    return job
-
-
-def download_path(job_id: str) -> str:
-    return f"/api/v1/automation/exports/{job_id}/download/"
-
-
-def _pages(defs: SchemaDefs, table: TableDef, params: ListParams, where: Any) -> Iterator[dict[str, Any]]:
-    cursor = None
-    while True:
-        page = record_list(defs=defs, table=table, params=replace(params, cursor=cursor), where=where)
-        yield from page.rows
-        if not page.has_next:
-            return
-        cursor = page.next_cursor
-
-
-def _export(job: Job) -> dict[str, Any]:
-    params = job.params
-    defs = schema_definitions()
-    table = defs.table(params["table"])
-    where = None
-    if params.get("filter") is not None:
-        from tenant_apps.records.filters import filter_build
-
-        where = filter_build(table, params["filter"], path="filter")
-    total = record_queryset(table=table, where=where).count()
-    limit = settings.NOCODE["EXPORT_MAX_ROWS"]
-    if total > limit:
-        raise ValidationFailed(f"At most {limit} rows per export; narrow it with a filter.", code="TOO_MANY_ROWS")
-    columns = export_columns(table, params.get("fields"))
-    list_params = ListParams(fields=columns, sort=sort_parse(table, params.get("sort")), page=None,
-                             page_size=EXPORT_PAGE, cursor=None, count="none", expand=[])  # fmt: skip
-    path = transfers_dir("exports") / f"{job.pk}.{params['format']}"
-    job_id = str(job.pk)
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for done, row in enumerate(_pages(defs, table, list_params, where), start=1):
-            if done % EXPORT_PAGE == 0:
-                job_progress(job_id=job_id, progress=int(95 * done / max(total, 1)), message=f"Wrote {done} rows")
-            yield row
-
-    count = sheet_write(path=path, fmt=params["format"], columns=columns, rows=rows())
-    return {
-        "format": params["format"],
-        "rows": count,
-        "size": path.stat().st_size,
-        "file_name": f"{table.name}.{params['format']}",
-        "download_url": download_path(job_id),
-    }
-
-
-def export_columns(table: TableDef, fields: str | None) -> list[str]:
-    """The file's columns: every field in table order by default, else `id` and the named fields in the order given
-    (`id` where it is named, if it is)."""
-    columns = output_fields(table, fields, [])  # validates the names
-    if fields is None:
-        return columns
-    named = list(dict.fromkeys(name.strip() for name in fields.split(",") if name.strip()))
-    return named if "id" in named else ["id", *named]
-
-
-def export_run(*, job_id: str, owner: str = "") -> str:
-    """Run a pending (or re-queued) export unless it is finished or leased to another task (it writes its file
-    again from the start when re-run)."""
-    job = job_claim(job_id=job_id, kind="export", owner=owner or "direct")
-    if job is None:
-        return "not pending"
-    try:
-        with lease_heartbeat(model=Job, pk=job.pk, owner=job.lease_owner):
-            result = _export(job)
-    except TRANSIENT_ERRORS:
-        raise
-    except DomainError as exc:
-        job_fail(job_id=job_id, error=f"{exc.code}: {exc.message}")
-        return "failed"
-    except Exception as exc:
-        job_fail(job_id=job_id, error=f"Internal error: {type(exc).__name__}")
-        raise
-    job_succeed(job_id=job_id, result=result, message=f"Exported {result['rows']} rows")
-    return "succeeded"
-
-
-def export_file(*, job_id: str) -> tuple[Path, str, str]:
-    """(path, download name, content type) of a finished export of this project; NotFound otherwise."""
-    from tenant_apps.jobs.selectors import job_get
-
-    job = job_get(job_id=job_id)
-    if job.kind != "export" or job.state != "succeeded" or not job.result:
-        raise NotFound("No finished export with this id.", code="EXPORT_NOT_FOUND")
-    fmt = job.params["format"]
-    path = transfers_dir("exports") / f"{job.pk}.{fmt}"
-    if not path.exists():
-        raise NotFound("The export file is no longer available; export again.", code="EXPORT_NOT_FOUND")
-    return path, job.result.get("file_name") or f"export.{fmt}", CONTENT_TYPES[fmt]
