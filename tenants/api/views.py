@@ -1,5 +1,6 @@
 """Platform API (base domain): projects, their members and API keys."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +11,16 @@ from shared_apps.organizations.selectors import organization_get_for_user
 
 from .. import services
 from ..selectors import api_key_list, project_get_for_user, project_list_for_user, project_member_list
+from .schemas import (
+    CONFIRM_PROJECT_PARAMETER,
+    ProjectApiKeyIssuedSerializer,
+    ProjectApiKeyListSerializer,
+    ProjectCreatedSerializer,
+    ProjectListSerializer,
+    ProjectMemberListSerializer,
+    ProjectMemberSerializer,
+    ProjectSerializer,
+)
 from .serializers import (
     ApiKeyInput,
     MemberInput,
@@ -24,10 +35,16 @@ from .serializers import (
 
 
 class ProjectListView(APIView):
+    @extend_schema(summary="Projects the caller can see", responses=ProjectListSerializer)
     def get(self, request: AuthedRequest) -> Response:
         projects = project_list_for_user(user=request.user)
         return Response({"results": [project_data(p, None) for p in projects]})
 
+    @extend_schema(
+        summary="Create (provision) a project, optionally from a spec",
+        request=ProjectCreateInput,
+        responses={201: ProjectCreatedSerializer},
+    )
     def post(self, request: AuthedRequest) -> Response:
         data = validated(ProjectCreateInput, request.data)
         organization, org_role = organization_get_for_user(user=request.user, slug=data.pop("organization"))
@@ -42,10 +59,14 @@ class ProjectListView(APIView):
 
 
 class ProjectDetailView(APIView):
+    @extend_schema(summary="A project", responses=ProjectSerializer)
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         return Response(project_data(project, role))
 
+    @extend_schema(
+        summary="Change a project (owners and admins)", request=ProjectUpdateInput, responses=ProjectSerializer
+    )
     def patch(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(ProjectUpdateInput, request.data)
@@ -58,6 +79,11 @@ class ProjectDetailView(APIView):
         )
         return Response(project_data(project, role))
 
+    @extend_schema(
+        summary="Delete a project and all its data (owners)",
+        parameters=[CONFIRM_PROJECT_PARAMETER],
+        responses={204: None},
+    )
     def delete(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         confirm = request.query_params.get("confirm")
@@ -66,6 +92,9 @@ class ProjectDetailView(APIView):
 
 
 class ProjectSuspendView(APIView):
+    @extend_schema(
+        summary="Suspend a project (its host refuses requests)", request=SuspendInput, responses=ProjectSerializer
+    )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(SuspendInput, request.data)
@@ -74,6 +103,7 @@ class ProjectSuspendView(APIView):
 
 
 class ProjectResumeView(APIView):
+    @extend_schema(summary="Resume a suspended project", request=None, responses=ProjectSerializer)
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         project = services.project_resume(project=project, actor_role=role)
@@ -81,10 +111,12 @@ class ProjectResumeView(APIView):
 
 
 class ProjectMemberListView(APIView):
+    @extend_schema(summary="Members of a project", responses=ProjectMemberListSerializer)
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, _ = project_get_for_user(user=request.user, slug=slug)
         return Response({"results": [project_member_data(m) for m in project_member_list(project=project)]})
 
+    @extend_schema(summary="Add a member by e-mail", request=MemberInput, responses={201: ProjectMemberSerializer})
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(MemberInput, request.data)
@@ -93,6 +125,7 @@ class ProjectMemberListView(APIView):
 
 
 class ProjectMemberDetailView(APIView):
+    @extend_schema(summary="Change a member's role", request=RoleInput, responses=ProjectMemberSerializer)
     def patch(self, request: AuthedRequest, slug: str, user_id: int) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(RoleInput, request.data)
@@ -101,6 +134,7 @@ class ProjectMemberDetailView(APIView):
         )
         return Response(project_member_data(membership))
 
+    @extend_schema(summary="Remove a member", responses={204: None})
     def delete(self, request: AuthedRequest, slug: str, user_id: int) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         services.project_member_remove(project=project, actor_role=role, user_id=user_id)
@@ -108,11 +142,17 @@ class ProjectMemberDetailView(APIView):
 
 
 class ApiKeyListView(APIView):
+    @extend_schema(summary="API keys of a project (owners and admins)", responses=ProjectApiKeyListSerializer)
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         keys = api_key_list(project=project, actor_role=role)
         return Response({"results": [api_key_data(k) for k in keys]})
 
+    @extend_schema(
+        summary="Issue an API key (the secret is in this answer only)",
+        request=ApiKeyInput,
+        responses={201: ProjectApiKeyIssuedSerializer},
+    )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(ApiKeyInput, request.data)
@@ -122,6 +162,7 @@ class ApiKeyListView(APIView):
 
 
 class ApiKeyDetailView(APIView):
+    @extend_schema(summary="Revoke an API key", responses={204: None})
     def delete(self, request: AuthedRequest, slug: str, key_id: int) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         services.api_key_revoke(project=project, actor_role=role, key_id=key_id)
