@@ -62,11 +62,13 @@ class ProjectApiKeyScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
 
 
-def error_statuses(*, method: str, authenticated: bool, has_body: bool) -> list[str]:
+def error_statuses(*, method: str, authenticated: bool, has_body: bool, has_path_parameters: bool) -> list[str]:
     """The error statuses an operation can answer with (besides the ones its view documents itself)."""
     statuses = ["400"]
     if authenticated:
-        statuses += ["401", "403", "404"]
+        statuses += ["401", "403"]
+    if authenticated or has_path_parameters:
+        statuses.append("404")
     if authenticated and method in WRITE_METHODS:
         statuses.append("409")
     if has_body:
@@ -88,7 +90,10 @@ class NocodeAutoSchema(AutoSchema):
             return responses
         has_body = self.method in BODY_METHODS and self.get_request_serializer() is not None
         error = self.resolve_serializer(ErrorSerializer, "response").ref
-        for status in error_statuses(method=self.method, authenticated=self._requires_credentials(), has_body=has_body):
+        paths = "{" in self.path
+        for status in error_statuses(
+            method=self.method, authenticated=self._requires_credentials(), has_body=has_body, has_path_parameters=paths
+        ):
             responses.setdefault(
                 status,
                 {"description": ERROR_ANSWERS[status], "content": {"application/json": {"schema": error}}},

@@ -49,7 +49,7 @@ class BackupDownloadView(APIView):
     @extend_schema(
         summary="Download a finished backup",
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (200, "application/zip"): OpenApiTypes.BINARY,
             409: error_response("The backup is not finished (BACKUP_NOT_READY)"),
         },
     )
