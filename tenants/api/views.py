@@ -35,7 +35,7 @@ from .serializers import (
 
 
 class ProjectListView(APIView):
-    @extend_schema(summary="Projects the caller can see", responses=ProjectListSerializer)
+    @extend_schema(operation_id="projects_list", summary="Projects the caller can see", responses=ProjectListSerializer)
     def get(self, request: AuthedRequest) -> Response:
         projects = project_list_for_user(user=request.user)
         return Response({"results": [project_data(p, None) for p in projects]})
@@ -111,7 +111,9 @@ class ProjectResumeView(APIView):
 
 
 class ProjectMemberListView(APIView):
-    @extend_schema(summary="Members of a project", responses=ProjectMemberListSerializer)
+    @extend_schema(
+        operation_id="projects_members_list", summary="Members of a project", responses=ProjectMemberListSerializer
+    )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, _ = project_get_for_user(user=request.user, slug=slug)
         return Response({"results": [project_member_data(m) for m in project_member_list(project=project)]})
@@ -142,7 +144,11 @@ class ProjectMemberDetailView(APIView):
 
 
 class ApiKeyListView(APIView):
-    @extend_schema(summary="API keys of a project (owners and admins)", responses=ProjectApiKeyListSerializer)
+    @extend_schema(
+        operation_id="projects_api_keys_list",
+        summary="API keys of a project (owners and admins)",
+        responses=ProjectApiKeyListSerializer,
+    )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         keys = api_key_list(project=project, actor_role=role)

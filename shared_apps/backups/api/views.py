@@ -21,7 +21,11 @@ from .serializers import backup_data
 
 
 class BackupListView(APIView):
-    @extend_schema(summary="Backups of a project (owners and admins)", responses=BackupListSerializer)
+    @extend_schema(
+        operation_id="projects_backups_list",
+        summary="Backups of a project (owners and admins)",
+        responses=BackupListSerializer,
+    )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         backups = backup_list_for_project(project=project, actor_role=role)

@@ -28,7 +28,11 @@ from .serializers import (
 
 
 class OrganizationListView(APIView):
-    @extend_schema(summary="Organizations the caller belongs to", responses=OrganizationListSerializer)
+    @extend_schema(
+        operation_id="organizations_list",
+        summary="Organizations the caller belongs to",
+        responses=OrganizationListSerializer,
+    )
     def get(self, request: AuthedRequest) -> Response:
         memberships = membership_list_for_user(user=request.user)
         return Response({"results": [organization_data(m.organization, m.role) for m in memberships]})
@@ -62,7 +66,11 @@ class OrganizationDetailView(APIView):
 
 
 class MemberListView(APIView):
-    @extend_schema(summary="Members of an organization", responses=OrganizationMemberListSerializer)
+    @extend_schema(
+        operation_id="organizations_members_list",
+        summary="Members of an organization",
+        responses=OrganizationMemberListSerializer,
+    )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         organization, _ = organization_get_for_user(user=request.user, slug=slug)
         return Response({"results": [member_data(m) for m in member_list(organization=organization)]})
