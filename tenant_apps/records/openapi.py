@@ -78,7 +78,7 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _value_schema(field: FieldDef, defs: SchemaDefs) -> dict[str, Any]:
+def field_value_schema(field: FieldDef, defs: SchemaDefs) -> dict[str, Any]:
     """The JSON schema of the field's value as written (and read, unless expanded); readOnly for files."""
     schema = copy.deepcopy(field.field_type.json_schema(field))
     if field.type == "link":
@@ -100,7 +100,7 @@ def _value_schema(field: FieldDef, defs: SchemaDefs) -> dict[str, Any]:
 
 
 def _read_property(field: FieldDef, defs: SchemaDefs) -> dict[str, Any]:
-    schema = _value_schema(field, defs)
+    schema = field_value_schema(field, defs)
     if field.type == "link":  # `expand` replaces ids by the linked records
         expanded: dict[str, Any] = {"type": "object", "additionalProperties": True}
         ids = {k: v for k, v in schema.items() if k not in ("description", "default")}
@@ -186,7 +186,7 @@ def _schema_ref(name: str) -> dict[str, str]:
 def table_components(table: TableDef, defs: SchemaDefs) -> dict[str, dict[str, Any]]:
     """Every component of one table: the row as read, the create / update (partial) / bulk bodies and answers."""
     names = component_names(table)
-    writable = {f.name: _value_schema(f, defs) for f in table.fields if _writable(f)}
+    writable = {f.name: field_value_schema(f, defs) for f in table.fields if _writable(f)}
     required = [f.name for f in table.fields if _writable(f) and f.required and f.default is None]
     read = _schema_ref(names["read"])
     bulk = {"minItems": 1, "maxItems": MAX_BULK}
