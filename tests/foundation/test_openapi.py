@@ -62,20 +62,20 @@ def _fresh_process(mode: str) -> dict[str, str]:
         [sys.executable, "-c", SCRIPT, mode], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture
 def api(owner: Any, make_project: Any, project_api: Any) -> Api:
     definitions_forget_local()
-    return project_api(make_project(owner, slug="determinism"), user=owner)  # type: ignore[no-any-return]
+    return project_api(make_project(owner, slug="determinism"), user=owner)
 
 
 @pytest.fixture
 def platform_document(platform_api: Any) -> dict[str, Any]:
     response = platform_api().get("/api/v1/schema/?format=json")
     assert response.status_code == 200
-    return json.loads(response.content)  # type: ignore[no-any-return]
+    return json.loads(response.content)
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
