@@ -534,6 +534,19 @@ def _shared_components() -> dict[str, Any]:
     return {"schemas": schemas, "responses": responses}
 
 
+SECURITY = [{"apiKeyAuth": []}, {"jwtAuth": []}]
+
+
+def _secured(paths: dict[str, Any]) -> dict[str, Any]:
+    """The per-table operations take a member's JWT or the project's API key (no document-wide default: the
+    static operations say for themselves, and health needs nothing)."""
+    for item in paths.values():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                operation["security"] = SECURITY
+    return paths
+
+
 def _rate_limited(document: dict[str, Any]) -> None:
     """Every request on a project host counts against the project's rate limit: every operation may answer 429."""
     for item in document["paths"].values():
@@ -557,11 +570,10 @@ def project_document_build(defs: SchemaDefs, *, title: str) -> dict[str, Any]:
     schemes = components.setdefault("securitySchemes", {})
     schemes.setdefault("apiKeyAuth", {"type": "apiKey", "in": "header", "name": "X-Api-Key"})
     schemes.setdefault("jwtAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    document["security"] = [{"apiKeyAuth": []}, {"jwtAuth": []}]
     tables = sorted(defs.tables.values(), key=lambda t: (t.position, t.id))
     for table in tables:
         components["schemas"].update(table_components(table, defs))
-        document["paths"].update(table_paths(table))
+        document["paths"].update(_secured(table_paths(table)))
     _rate_limited(document)
     document["tags"] = [{"name": f"table: {t.name}", "description": t.description or t.display_name} for t in tables]
     return document

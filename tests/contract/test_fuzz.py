@@ -13,7 +13,7 @@ from tests.contract.conftest import Contract
 
 pytestmark = pytest.mark.slow
 
-SEED = "15"
+SEED = os.environ.get("NOCODE_FUZZ_SEED", "15")
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 PHASES = "examples,coverage,fuzzing,stateful"
 STATELESS = "examples,coverage,fuzzing"
