@@ -534,7 +534,7 @@ def _shared_components() -> dict[str, Any]:
     return {"schemas": schemas, "responses": responses}
 
 
-SECURITY = [{"apiKeyAuth": []}, {"jwtAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"apiKeyAuth": []}, {"jwtAuth": []}]
 
 
 def _secured(paths: dict[str, Any]) -> dict[str, Any]:
