@@ -5,6 +5,7 @@ a failure prints schemathesis' report with the curl command reproducing it."""
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,13 +27,15 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
 def _fuzz(url: str, *headers: str, seconds: int, only: tuple[str, ...] = (), phases: str = PHASES) -> None:
+    """One schemathesis run, in a fresh folder: its cache (`.schemathesis/`, replayed crashes) never outlives it."""
     budget = max(5, round(seconds * SCALE))
     command = [str(SCHEMATHESIS), "run", url, "--seed", SEED, "--phases", phases, "--checks", CHECKS, *only]
     command += ["--max-time", str(budget), "--max-examples", EXAMPLES, "--workers", "1", "--no-shrink"]
     command += ["--suppress-health-check", "all", "--request-timeout", "30", "--output-truncate", "false"]
     for header in headers:
         command += ["-H", header]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=budget * 3 + 120)
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=budget * 3 + 120)
     report = done.stdout + done.stderr
     print(report)  # the summary, and for each failure the curl command reproducing it
     if os.environ.get("NOCODE_FUZZ_REPORT"):
