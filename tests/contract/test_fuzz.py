@@ -26,8 +26,9 @@ DEFINITION_CHANGES = r"^/api/v1/(tables/\{table\}/($|fields/)|spec/apply/)"
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
-def _fuzz(url: str, *headers: str, seconds: int, only: tuple[str, ...] = (), phases: str = PHASES) -> None:
-    """One schemathesis run, in a fresh folder: its cache (`.schemathesis/`, replayed crashes) never outlives it."""
+def _fuzz(url: str, *headers: str, seconds: int, only: tuple[str, ...] = (), phases: str = PHASES) -> str | None:
+    """One schemathesis run, in a fresh folder: its cache (`.schemathesis/`, replayed crashes) never outlives it.
+    None when it passed, else the end of its report (each failure with the curl command reproducing it)."""
     budget = max(5, round(seconds * SCALE))
     command = [str(SCHEMATHESIS), "run", url, "--seed", SEED, "--phases", phases, "--checks", CHECKS, *only]
     command += ["--max-time", str(budget), "--max-examples", EXAMPLES, "--workers", "1", "--no-shrink"]
@@ -41,23 +42,26 @@ def _fuzz(url: str, *headers: str, seconds: int, only: tuple[str, ...] = (), pha
     if os.environ.get("NOCODE_FUZZ_REPORT"):
         with Path(os.environ["NOCODE_FUZZ_REPORT"]).open("a") as out:
             out.write(report)
-    assert done.returncode == 0, report[-20000:]
+    return None if done.returncode == 0 else report[-20000:]
 
 
 def test_project_document_holds_under_fuzzing(contract: Contract, served: str) -> None:
     credentials = (f"Host: {contract.host}", f"X-Api-Key: {contract.admin_key}")
     # The document is read once: operations that change the tables' definitions (and so the document) run after
-    # everything else, in their own run.
-    _fuzz(f"{served}/api/v1/schema/", *credentials, seconds=90, only=("--exclude-path-regex", DEFINITION_CHANGES))
-    # (no links between those operations: no stateful phase)
+    # everything else, in their own run (no links between them: no stateful phase).
+    records = _fuzz(
+        f"{served}/api/v1/schema/", *credentials, seconds=90, only=("--exclude-path-regex", DEFINITION_CHANGES)
+    )
     definition_changes = ("--include-path-regex", DEFINITION_CHANGES)
-    _fuzz(f"{served}/api/v1/schema/", *credentials, seconds=30, only=definition_changes, phases=STATELESS)
+    definitions = _fuzz(f"{served}/api/v1/schema/", *credentials, seconds=30, only=definition_changes, phases=STATELESS)
+    assert (records, definitions) == (None, None), f"{records or ''}\n{definitions or ''}"
 
 
 def test_platform_document_holds_under_fuzzing(contract: Contract, served: str, base_host: str) -> None:
-    _fuzz(
+    failures = _fuzz(
         f"{served}/api/v1/schema/?format=json",
         f"Host: {base_host}",
         f"Authorization: Bearer {contract.owner_token}",
         seconds=60,
     )
+    assert failures is None, failures
