@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from tenant_apps.console.site import console_site
 from tenant_apps.records.api.views_openapi import ProjectDocsView, ProjectSchemaView
+from tenant_apps.records.api.views_typescript import ProjectTypeScriptView
 from tenants.api.views_tenant import ProjectRootView
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/v1/automation/", include("tenant_apps.automation.api.urls")),
     path("api/v1/automation/", include("tenant_apps.transfers.api.urls")),
     path("api/v1/tables/", include("tenant_apps.transfers.api.urls_tables")),
+    path("api/v1/schema/typescript/", ProjectTypeScriptView.as_view(), name="project-typescript"),
     path("api/v1/schema/", ProjectSchemaView.as_view(), name="project-schema"),
     path("api/v1/docs/", ProjectDocsView.as_view(), name="project-docs"),
     path("api/v1/spec/", include("tenant_apps.data_schemas.api.urls_spec")),

@@ -57,24 +57,26 @@ def json_error(status: int, code: str, message: str, fields: dict[str, Any] | No
     return JsonResponse(error_body(code, message, fields), status=status)
 
 
-def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF error detail (nested dicts/lists) -> {"field.sub": ["message", ...]}."""
+def _flatten_fields(detail: Any, prefix: str | None = None) -> dict[str, list[str]]:
+    """DRF error detail (nested dicts/lists) -> {"field.sub": ["message", ...]}. `prefix` None is the top level:
+    an empty-string key is named "" (the key the client sent), not non_field_errors."""
     out: dict[str, list[str]] = {}
+    here = "non_field_errors" if prefix is None else prefix
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            name = str(key) if prefix is None else f"{prefix}.{key}"
             for k, v in _flatten_fields(value, name).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
-            out[prefix or "non_field_errors"] = [str(item) for item in detail]
+            out[here] = [str(item) for item in detail]
         else:
             for index, item in enumerate(detail):
-                name = f"{prefix}.{index}" if prefix else str(index)
+                name = str(index) if prefix is None else f"{prefix}.{index}"
                 for k, v in _flatten_fields(item, name).items():
                     out.setdefault(k, []).extend(v)
     else:
-        out[prefix or "non_field_errors"] = [str(detail)]
+        out[here] = [str(detail)]
     return out
 
 

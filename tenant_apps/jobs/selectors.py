@@ -23,6 +23,8 @@ def job_get(*, job_id: UUID | str) -> Job:
 
 def job_list(*, kind: str | None = None, limit: int = 50) -> QuerySet[Job]:
     jobs = Job.objects.order_by("-created_at")
+    if kind and "\x00" in kind:  # PostgreSQL text cannot hold NUL: no job has such a kind (and no query is sent)
+        return jobs.none()
     if kind:
         jobs = jobs.filter(kind=kind)
     return jobs[:limit]

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.drainage import GENERATOR_STATS
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
 
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
@@ -33,16 +32,6 @@ DATA_PATH_PREFIXES = ("/api/v1/tables/{table}/records/", "/api/v1/tables/{table}
 _lock = threading.Lock()
 _static: dict[str, Any] | None = None
 _documents: "OrderedDict[tuple[str, str], dict[str, Any]]" = OrderedDict()
-
-
-class ProjectApiKeyScheme(OpenApiAuthenticationExtension):
-    """Documents `X-Api-Key` (tenants.authentication.ProjectApiKeyAuthentication) in generated documents."""
-
-    target_class = "tenants.authentication.ProjectApiKeyAuthentication"
-    name = "apiKeyAuth"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
 
 
 def _static_document() -> dict[str, Any]:
@@ -60,24 +49,72 @@ def _static_document() -> dict[str, Any]:
 
 # --- components ------------------------------------------------------------------------------------------------
 
+MAX_BULK = 1000
+MAX_ID = 2**63 - 1  # selectors.MAX_RECORD_ID: ids are bigint
+ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
 
-def _property(field: FieldDef, defs: SchemaDefs) -> dict[str, Any]:
-    schema = dict(field.field_type.json_schema(field))
+
+def component_names(table: TableDef) -> dict[str, str]:
+    """Component names of one table: the row as read, and the bodies. User table names are lower-case slugs
+    without dots, so the dotted names never collide with another table's."""
+    name = table.name
+    return {
+        "read": name,
+        "create": f"{name}.create",
+        "update": f"{name}.update",
+        "bulk_create": f"{name}.bulk_create",
+        "bulk_update_item": f"{name}.bulk_update_item",
+        "bulk_update": f"{name}.bulk_update",
+        "bulk_records": f"{name}.bulk_records",
+        "bulk_upserted": f"{name}.bulk_upserted",
+    }
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """`nullable`, with null among the `enum` values when there are some (validators check enum first)."""
+    schema["nullable"] = True
+    if "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def field_value_schema(field: FieldDef, defs: SchemaDefs) -> dict[str, Any]:
+    """The JSON schema of the field's value as written (and read, unless expanded); readOnly for files."""
+    schema = copy.deepcopy(field.field_type.json_schema(field))
     if field.field_type.links_records:
         target = defs.tables_by_id.get(field.options["target_table_id"])
         target_name = target.name if target else "?"
         many = field.options["multiple"]
         schema["description"] = f"{'Ids of records' if many else 'Id of a record'} of table '{target_name}'."
-    if (
-        not field.required
-        and not field.field_type.stores_files
-        and not (field.field_type.links_records and field.options["multiple"])
-    ):
-        schema["nullable"] = True
+        if many:
+            schema["items"]["minimum"] = 1
+        else:
+            schema["minimum"] = 1
+    if not field.required and field.has_column and not field.field_type.stores_files:  # a many-link is a list
+        _nullable(schema)
     if field.default is not None:
         schema["default"] = field.default
+    return schema
+
+
+def _read_property(field: FieldDef, defs: SchemaDefs) -> dict[str, Any]:
+    schema = field_value_schema(field, defs)
+    if field.field_type.links_records:  # `expand` replaces ids by the linked records
+        expanded: dict[str, Any] = {"type": "object", "additionalProperties": True}
+        ids = {k: v for k, v in schema.items() if k not in ("description", "default")}
+        if field.options["multiple"]:
+            alternatives = [ids, {"type": "array", "items": expanded}]
+        else:
+            alternatives = [ids, _nullable(expanded) if ids.get("nullable") else expanded]
+        schema = {"description": schema["description"], "anyOf": alternatives}
+        if field.default is not None:
+            schema["default"] = field.default
     schema["x-filter-operators"] = _ordered_operators(field)
     return schema
+
+
+def _writable(field: FieldDef) -> bool:
+    return not field.field_type.json_schema(field).get("readOnly", False)
 
 
 def _ordered_operators(field: FieldDef) -> list[str]:
@@ -108,18 +145,19 @@ def _ops(name: str) -> list[str]:
 
 
 def table_component(table: TableDef, defs: SchemaDefs) -> dict[str, Any]:
-    """The JSON schema of one record of `table` (read-only automatic fields; required = NOT NULL fields)."""
+    """The JSON schema of one record of `table` as read: every field, unless `fields=` narrows the answer, so only
+    `id` is required; read-only automatic fields; link values are ids, or the linked records with `expand=`."""
     automatic = _automatic_properties()
     properties: dict[str, Any] = {"id": automatic["id"]}
     for field in table.fields:
-        properties[field.name] = _property(field, defs)
+        properties[field.name] = _read_property(field, defs)
     properties["created_at"] = automatic["created_at"]
     properties["updated_at"] = automatic["updated_at"]
     component: dict[str, Any] = {
         "type": "object",
         "title": table.display_name or table.name,
         "properties": properties,
-        "required": ["id", *(f.name for f in table.fields if f.required), "created_at", "updated_at"],
+        "required": ["id"],
         "additionalProperties": False,
     }
     if table.description:
@@ -127,23 +165,94 @@ def table_component(table: TableDef, defs: SchemaDefs) -> dict[str, Any]:
     return component
 
 
+def _object(properties: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _schema_ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def table_components(table: TableDef, defs: SchemaDefs) -> dict[str, dict[str, Any]]:
+    """Every component of one table: the row as read, the create / update (partial) / bulk bodies and answers."""
+    names = component_names(table)
+    writable = {f.name: field_value_schema(f, defs) for f in table.fields if _writable(f)}
+    required = [f.name for f in table.fields if _writable(f) and f.required and f.default is None]
+    read = _schema_ref(names["read"])
+    bulk = {"minItems": 1, "maxItems": MAX_BULK}
+    return {
+        names["read"]: table_component(table, defs),
+        names["create"]: _object(
+            writable, required, "A new record (POST; PUT replaces a record with one: omitted fields get their default)."
+        ),
+        names["update"]: _object(writable, [], "The fields to change (PATCH): any subset."),
+        names["bulk_create"]: _object(
+            {"records": {"type": "array", "items": _schema_ref(names["create"]), **bulk}},
+            ["records"],
+            f"Up to {MAX_BULK} new records, all or nothing.",
+        ),
+        names["bulk_update_item"]: _object(
+            {"id": ID_SCHEMA, **copy.deepcopy(writable)}, ["id"], "One record's id and the fields to change."
+        ),
+        names["bulk_update"]: _object(
+            {"records": {"type": "array", "items": _schema_ref(names["bulk_update_item"]), **bulk}},
+            ["records"],
+            f"Up to {MAX_BULK} updates, all or nothing.",
+        ),
+        names["bulk_records"]: _object(
+            {"records": {"type": "array", "items": read}}, ["records"], "The records written, in the body's order."
+        ),
+        names["bulk_upserted"]: _object(
+            {
+                "records": {"type": "array", "items": read},
+                "created": {"type": "array", "items": {"type": "boolean"}, "description": "Per record: inserted?"},
+            },
+            ["records", "created"],
+            "The records upserted, in the body's order.",
+        ),
+    }
+
+
+def _page(record: dict[str, Any]) -> dict[str, Any]:
+    return _object(
+        {
+            "results": {"type": "array", "items": record},
+            "page": {"type": "integer", "nullable": True, "description": "null with `cursor`."},
+            "page_size": {"type": "integer"},
+            "has_next": {"type": "boolean"},
+            "next_cursor": {"type": "string", "nullable": True},
+            "count": {"type": "integer", "nullable": True, "description": "null unless `count` asks for it."},
+        },
+        ["results", "page", "page_size", "has_next", "next_cursor", "count"],
+        "One page of records.",
+    )
+
+
 # --- paths -----------------------------------------------------------------------------------------------------
-
-
-def _ref(table: TableDef) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{table.name}"}
 
 
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERRORS = {
-    "400": {"$ref": "#/components/responses/BadRequest"},
-    "401": {"$ref": "#/components/responses/Unauthenticated"},
-    "403": {"$ref": "#/components/responses/Forbidden"},
-    "404": {"$ref": "#/components/responses/NotFound"},
-}
+def _body(schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
+    return {"required": True, "content": {media: {"schema": schema}}}
+
+
+def _errors(*statuses: str) -> dict[str, Any]:
+    return {status: {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"} for status in statuses}
+
+
+READ_ERRORS = ("400", "401", "403", "404", "429", "503")
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "415", "429", "503")
 
 
 def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -177,7 +286,11 @@ def _list_parameters(table: TableDef) -> list[dict[str, Any]]:
         _query("sort", f"Comma-separated keys, `-` for descending. Sortable: {', '.join(sortable)}."),
         _query("fields", "Comma-separated field names to return (`id` is always returned)."),
         _query("page", "Page number (1...).", {"type": "integer", "minimum": 1}),
-        _query("page_size", "Records per page (default 50, at most 1000).", {"type": "integer", "minimum": 1}),
+        _query(
+            "page_size",
+            "Records per page (default 50, at most 1000).",
+            {"type": "integer", "minimum": 1, "maximum": 1000},
+        ),
         _query("cursor", "Keyset pagination: the `next_cursor` of the previous page (same `sort`)."),
         _query(
             "count",
@@ -194,27 +307,26 @@ def _list_parameters(table: TableDef) -> list[dict[str, Any]]:
 
 
 def _record_id_parameter() -> dict[str, Any]:
-    return {"in": "path", "name": "record_id", "required": True, "schema": {"type": "integer", "format": "int64"}}
+    return {"in": "path", "name": "record_id", "required": True, "schema": dict(ID_SCHEMA)}
+
+
+def _record_links(name: str) -> dict[str, Any]:
+    """OpenAPI links from an answer carrying one record to the operations on it (stateful fuzzing, clients)."""
+    return {
+        f"{operation}": {"operationId": f"{name}_{operation}", "parameters": {"record_id": "$response.body#/id"}}
+        for operation in ("get", "update", "replace", "delete")
+    }
 
 
 def table_paths(table: TableDef) -> dict[str, Any]:
     name = table.name
+    names = component_names(table)
     tag = [f"table: {name}"]
-    record = _ref(table)
-    page = {
-        "type": "object",
-        "properties": {
-            "results": {"type": "array", "items": record},
-            "page": {"type": "integer", "nullable": True},
-            "page_size": {"type": "integer"},
-            "has_next": {"type": "boolean"},
-            "next_cursor": {"type": "string", "nullable": True},
-            "count": {"type": "integer", "nullable": True},
-        },
-    }
-    bulk = {"type": "object", "properties": {"records": {"type": "array", "items": record, "maxItems": 1000}}}
-    one_or_bulk = {"oneOf": [record, bulk]}
+    record = _schema_ref(names["read"])
     base = f"/api/v1/tables/{name}"
+    get_parameters = [_query("fields", "Comma-separated field names (`id` is always returned).")]
+    if any(f.field_type.links_records for f in table.fields):
+        get_parameters.append(_query("expand", "Comma-separated link fields to expand into records."))
     paths: dict[str, Any] = {
         f"{base}/records/": {
             "get": {
@@ -222,46 +334,55 @@ def table_paths(table: TableDef) -> dict[str, Any]:
                 "tags": tag,
                 "summary": f"List records of {name}",
                 "parameters": _list_parameters(table),
-                "responses": {"200": _json(page), **ERRORS},
+                "responses": {"200": _json(_page(record)), **_errors(*READ_ERRORS)},
             },
             "post": {
                 "operationId": f"{name}_create",
                 "tags": tag,
-                "summary": "Create a record, or up to 1000 with {records: [...]} (all or nothing); upsert_on upserts",
+                "summary": f"Create a record, or up to {MAX_BULK} with {{records: [...]}} (all or nothing)",
+                "description": 'One record object, or `{"records": [...]}` (no field is named `records`, so '
+                "the two bodies never overlap). `upsert_on` inserts, or updates the record with that value: "
+                "200 for an update of one record and for every bulk upsert.",
                 "parameters": [_query("upsert_on", "A unique field: insert, or update the record with that value.")],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": one_or_bulk}}},
+                "requestBody": _body({"oneOf": [_schema_ref(names["create"]), _schema_ref(names["bulk_create"])]}),
                 "responses": {
-                    "201": _json(one_or_bulk, "Created"),
-                    "200": _json(one_or_bulk, "Upserted"),
-                    "409": {"$ref": "#/components/responses/Conflict"},
-                    **ERRORS,
+                    "201": {
+                        **_json(
+                            {"oneOf": [record, _schema_ref(names["bulk_records"])]},
+                            "Created: the record, or {records} for a bulk body",
+                        ),
+                        "links": _record_links(name),
+                    },
+                    "200": _json(
+                        {"oneOf": [record, _schema_ref(names["bulk_upserted"])]},
+                        "Upserted: the updated record, or {records, created} for a bulk body",
+                    ),
+                    **_errors(*WRITE_ERRORS),
                 },
             },
             "patch": {
                 "operationId": f"{name}_bulk_update",
                 "tags": tag,
-                "summary": "Update up to 1000 records ({records: [{id, ...}]}), all or nothing",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": bulk}}},
-                "responses": {"200": _json(bulk), "409": {"$ref": "#/components/responses/Conflict"}, **ERRORS},
+                "summary": f"Update up to {MAX_BULK} records ({{records: [{{id, ...}}]}}), all or nothing",
+                "requestBody": _body(_schema_ref(names["bulk_update"])),
+                "responses": {"200": _json(_schema_ref(names["bulk_records"])), **_errors(*WRITE_ERRORS)},
             },
             "delete": {
                 "operationId": f"{name}_bulk_delete",
                 "tags": tag,
-                "summary": "Delete up to 1000 records ({ids: [...]}), all or nothing",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"ids": {"type": "array", "items": {"type": "integer"}}},
-                            }
-                        }
-                    },
-                },
+                "summary": f"Delete up to {MAX_BULK} records ({{ids: [...]}}), all or nothing",
+                "requestBody": _body(
+                    _object(
+                        {"ids": {"type": "array", "items": ID_SCHEMA, "minItems": 1, "maxItems": MAX_BULK}},
+                        ["ids"],
+                        "The ids of the records to delete.",
+                    )
+                ),
                 "responses": {
-                    "200": _json({"type": "object", "properties": {"deleted": {"type": "integer"}}}),
-                    **ERRORS,
+                    "200": _json(
+                        _object({"deleted": {"type": "integer"}}, ["deleted"], "How many records were deleted.")
+                    ),
+                    **_errors(*WRITE_ERRORS),
                 },
             },
         },
@@ -270,28 +391,25 @@ def table_paths(table: TableDef) -> dict[str, Any]:
             "get": {
                 "operationId": f"{name}_get",
                 "tags": tag,
-                "parameters": [
-                    _query("fields", "Comma-separated field names."),
-                    _query("expand", "Link fields to expand."),
-                ],
-                "responses": {"200": _json(record), **ERRORS},
+                "parameters": get_parameters,
+                "responses": {"200": _json(record), **_errors(*READ_ERRORS)},
             },
             "patch": {
                 "operationId": f"{name}_update",
                 "tags": tag,
-                "requestBody": {"required": True, "content": {"application/json": {"schema": record}}},
-                "responses": {"200": _json(record), "409": {"$ref": "#/components/responses/Conflict"}, **ERRORS},
+                "requestBody": _body(_schema_ref(names["update"])),
+                "responses": {"200": _json(record), **_errors(*WRITE_ERRORS)},
             },
             "put": {
                 "operationId": f"{name}_replace",
                 "tags": tag,
-                "requestBody": {"required": True, "content": {"application/json": {"schema": record}}},
-                "responses": {"200": _json(record), "409": {"$ref": "#/components/responses/Conflict"}, **ERRORS},
+                "requestBody": _body(_schema_ref(names["create"])),
+                "responses": {"200": _json(record), **_errors(*WRITE_ERRORS)},
             },
             "delete": {
                 "operationId": f"{name}_delete",
                 "tags": tag,
-                "responses": {"204": {"description": "Deleted"}, **ERRORS},
+                "responses": {"204": {"description": "Deleted"}, **_errors(*WRITE_ERRORS)},
             },
         },
         f"{base}/aggregate/": {
@@ -302,20 +420,20 @@ def table_paths(table: TableDef) -> dict[str, Any]:
                 "parameters": [
                     _query("group_by", "Comma-separated fields to group by."),
                     _query("metrics", "Comma-separated `fn` or `fn:field`, e.g. `count,sum:price`."),
-                    _query("limit", "At most this many groups (default 1000).", {"type": "integer"}),
+                    _query("limit", "At most this many groups (default 1000).", {"type": "integer", "minimum": 1}),
                     _query("filter", "JSON filter (see the list endpoint)."),
                     _query("search", "Full-text search."),
                 ],
-                "responses": {"200": _json({"$ref": "#/components/schemas/AggregateResult"}), **ERRORS},
+                "responses": {"200": _json(_schema_ref("AggregateResult")), **_errors(*READ_ERRORS)},
             },
             "post": {
                 "operationId": f"{name}_aggregate_post",
                 "tags": tag,
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AggregateRequest"}}},
+                "requestBody": _body(_schema_ref("AggregateRequest")),
+                "responses": {
+                    "200": _json(_schema_ref("AggregateResult")),
+                    **_errors("400", "401", "403", "404", "413", "415", "429", "503"),
                 },
-                "responses": {"200": _json({"$ref": "#/components/schemas/AggregateResult"}), **ERRORS},
             },
         },
     }
@@ -334,49 +452,49 @@ def table_paths(table: TableDef) -> dict[str, Any]:
                         "description": "The file",
                         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
                     },
-                    **ERRORS,
+                    **_errors(*READ_ERRORS),
                 },
             },
             "post": {
                 "operationId": f"{name}_file_upload",
                 "tags": tag,
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "multipart/form-data": {
-                            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
-                        }
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
                     },
-                },
-                "responses": {"200": _json(record), **ERRORS},
+                    "multipart/form-data",
+                ),
+                "responses": {"200": _json(record), **_errors(*WRITE_ERRORS)},
             },
             "delete": {
                 "operationId": f"{name}_file_delete",
                 "tags": tag,
-                "responses": {"204": {"description": "Removed"}, **ERRORS},
+                "responses": {"204": {"description": "Removed"}, **_errors(*WRITE_ERRORS)},
             },
         }
     return paths
 
 
+# status -> (component name, description)
+ERROR_RESPONSES: dict[str, tuple[str, str]] = {
+    "400": (
+        "BadRequest",
+        "Invalid input; nothing was written (VALIDATION_FAILED, INVALID_FILTER, UNKNOWN_PARAMETER, ...)",
+    ),
+    "401": ("Unauthenticated", "No or invalid credentials (NOT_AUTHENTICATED, AUTHENTICATION_FAILED, TOKEN_INVALID)"),
+    "403": ("Forbidden", "The role or key scope does not allow this (PERMISSION_DENIED)"),
+    "404": ("NotFound", "No such table, record or file (TABLE_NOT_FOUND, RECORD_NOT_FOUND, NOT_FOUND)"),
+    "409": ("Conflict", "A unique value is taken, or the write conflicts; nothing was written (UNIQUE_VIOLATION, ...)"),
+    "413": ("PayloadTooLarge", "The request body is over the limit (REQUEST_TOO_LARGE)"),
+    "415": ("UnsupportedMediaType", "The body is not JSON (UNSUPPORTED_MEDIA_TYPE)"),
+    "429": ("TooManyRequests", "Too many requests for this project or key (RATE_LIMITED); see Retry-After"),
+    "503": ("Unavailable", "A dependency is unavailable; retry later"),
+}
+
+
 def _shared_components() -> dict[str, Any]:
-    error = {
-        "type": "object",
-        "properties": {
-            "error": {
-                "type": "object",
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "fields": {
-                        "type": "object",
-                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                    },
-                },
-                "required": ["code", "message"],
-            }
-        },
-    }
     metric = {
         "type": "object",
         "properties": {
@@ -387,7 +505,6 @@ def _shared_components() -> dict[str, Any]:
         "required": ["fn"],
     }
     schemas = {
-        "Error": error,
         "AggregateRequest": {
             "type": "object",
             "properties": {
@@ -405,25 +522,18 @@ def _shared_components() -> dict[str, Any]:
                 "results": {"type": "array", "items": {"type": "object", "additionalProperties": True}},
                 "truncated": {"type": "boolean"},
             },
+            "required": ["results", "truncated"],
         },
     }
     responses = {
-        name: {
-            "description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-        for name, description in (
-            ("BadRequest", "Invalid input (nothing was written)"),
-            ("Unauthenticated", "No or invalid credentials"),
-            ("Forbidden", "The role or key scope does not allow this"),
-            ("NotFound", "No such table or record"),
-            ("Conflict", "A unique value is taken (nothing was written)"),
-        )
+        name: {"description": description, "content": {"application/json": {"schema": _schema_ref("Error")}}}
+        for name, description in ERROR_RESPONSES.values()
     }
     return {"schemas": schemas, "responses": responses}
 
 
 # The two ways to call a project's API, as Swagger UI's "Authorize" dialog offers them.
+SECURITY: list[dict[str, list[str]]] = [{"apiKeyAuth": []}, {"jwtAuth": []}]
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "apiKeyAuth": {
         "type": "apiKey",
@@ -438,7 +548,6 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "description": "An access token of a project member (platform API: POST /api/v1/auth/login/).",
     },
 }
-SECURITY: list[dict[str, list[str]]] = [{"apiKeyAuth": []}, {"jwtAuth": []}]
 
 
 def project_document_preview(*, title: str) -> dict[str, Any]:
@@ -461,6 +570,25 @@ def project_document_preview(*, title: str) -> dict[str, Any]:
     }
 
 
+def _secured(paths: dict[str, Any]) -> dict[str, Any]:
+    """The per-table operations take a member's JWT or the project's API key (no document-wide default: the
+    static operations say for themselves, and health needs nothing)."""
+    for item in paths.values():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                operation["security"] = SECURITY
+    return paths
+
+
+def _rate_limited(document: dict[str, Any]) -> None:
+    """Every request on a project host counts against the project's rate limit: every operation may answer 429."""
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete") and "429" not in operation["responses"]:
+                operation["responses"]["429"] = {"$ref": "#/components/responses/TooManyRequests"}
+                operation["responses"] = dict(sorted(operation["responses"].items()))
+
+
 def project_document_build(defs: SchemaDefs, *, title: str) -> dict[str, Any]:
     document = copy.deepcopy(_static_document())
     document["info"] = {
@@ -475,11 +603,11 @@ def project_document_build(defs: SchemaDefs, *, title: str) -> dict[str, Any]:
     schemes = components.setdefault("securitySchemes", {})
     for name, scheme in SECURITY_SCHEMES.items():
         schemes.setdefault(name, copy.deepcopy(scheme))
-    document["security"] = copy.deepcopy(SECURITY)
     tables = sorted(defs.tables.values(), key=lambda t: (t.position, t.id))
     for table in tables:
-        components["schemas"][table.name] = table_component(table, defs)
-        document["paths"].update(table_paths(table))
+        components["schemas"].update(table_components(table, defs))
+        document["paths"].update(_secured(table_paths(table)))
+    _rate_limited(document)
     document["tags"] = [{"name": f"table: {t.name}", "description": t.description or t.display_name} for t in tables]
     return document
 

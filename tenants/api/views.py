@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +19,16 @@ from ..selectors import (
     project_get_for_user,
     project_list_with_roles_for_user,
     project_member_list,
+)
+from .schemas import (
+    CONFIRM_PROJECT_PARAMETER,
+    ProjectApiKeyIssuedSerializer,
+    ProjectApiKeyListSerializer,
+    ProjectCreatedSerializer,
+    ProjectListSerializer,
+    ProjectMemberListSerializer,
+    ProjectMemberSerializer,
+    ProjectSerializer,
 )
 from .serializers import (
     ApiKeyInput,
@@ -40,10 +51,16 @@ def project_answer(request: AuthedRequest, project: Project, role: str | None) -
 
 
 class ProjectListView(APIView):
+    @extend_schema(operation_id="projects_list", summary="Projects the caller can see", responses=ProjectListSerializer)
     def get(self, request: AuthedRequest) -> Response:
         listed = project_list_with_roles_for_user(user=request.user)
         return Response({"results": [project_answer(request, project, role) for project, role in listed]})
 
+    @extend_schema(
+        summary="Create (provision) a project, optionally from a spec",
+        request=ProjectCreateInput,
+        responses={201: ProjectCreatedSerializer},
+    )
     def post(self, request: AuthedRequest) -> Response:
         data = validated(ProjectCreateInput, request.data)
         organization, org_role = organization_get_for_user(user=request.user, slug=data.pop("organization"))
@@ -58,10 +75,14 @@ class ProjectListView(APIView):
 
 
 class ProjectDetailView(APIView):
+    @extend_schema(summary="A project", responses=ProjectSerializer)
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         return Response(project_answer(request, project, role))
 
+    @extend_schema(
+        summary="Change a project (owners and admins)", request=ProjectUpdateInput, responses=ProjectSerializer
+    )
     def patch(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(ProjectUpdateInput, request.data)
@@ -74,6 +95,11 @@ class ProjectDetailView(APIView):
         )
         return Response(project_answer(request, project, role))
 
+    @extend_schema(
+        summary="Delete a project and all its data (owners)",
+        parameters=[CONFIRM_PROJECT_PARAMETER],
+        responses={204: None},
+    )
     def delete(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         confirm = request.query_params.get("confirm")
@@ -82,6 +108,9 @@ class ProjectDetailView(APIView):
 
 
 class ProjectSuspendView(APIView):
+    @extend_schema(
+        summary="Suspend a project (its host refuses requests)", request=SuspendInput, responses=ProjectSerializer
+    )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(SuspendInput, request.data)
@@ -90,6 +119,7 @@ class ProjectSuspendView(APIView):
 
 
 class ProjectResumeView(APIView):
+    @extend_schema(summary="Resume a suspended project", request=None, responses=ProjectSerializer)
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         project = services.project_resume(project=project, actor_role=role)
@@ -97,10 +127,14 @@ class ProjectResumeView(APIView):
 
 
 class ProjectMemberListView(APIView):
+    @extend_schema(
+        operation_id="projects_members_list", summary="Members of a project", responses=ProjectMemberListSerializer
+    )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, _ = project_get_for_user(user=request.user, slug=slug)
         return Response({"results": [project_member_data(m) for m in project_member_list(project=project)]})
 
+    @extend_schema(summary="Add a member by e-mail", request=MemberInput, responses={201: ProjectMemberSerializer})
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(MemberInput, request.data)
@@ -109,6 +143,7 @@ class ProjectMemberListView(APIView):
 
 
 class ProjectMemberDetailView(APIView):
+    @extend_schema(summary="Change a member's role", request=RoleInput, responses=ProjectMemberSerializer)
     def patch(self, request: AuthedRequest, slug: str, user_id: int) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(RoleInput, request.data)
@@ -117,6 +152,7 @@ class ProjectMemberDetailView(APIView):
         )
         return Response(project_member_data(membership))
 
+    @extend_schema(summary="Remove a member", responses={204: None})
     def delete(self, request: AuthedRequest, slug: str, user_id: int) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         services.project_member_remove(project=project, actor_role=role, user_id=user_id)
@@ -124,11 +160,21 @@ class ProjectMemberDetailView(APIView):
 
 
 class ApiKeyListView(APIView):
+    @extend_schema(
+        operation_id="projects_api_keys_list",
+        summary="API keys of a project (owners and admins)",
+        responses=ProjectApiKeyListSerializer,
+    )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         keys = api_key_list(project=project, actor_role=role)
         return Response({"results": [api_key_data(k) for k in keys]})
 
+    @extend_schema(
+        summary="Issue an API key (the secret is in this answer only)",
+        request=ApiKeyInput,
+        responses={201: ProjectApiKeyIssuedSerializer},
+    )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         data = validated(ApiKeyInput, request.data)
@@ -138,6 +184,7 @@ class ApiKeyListView(APIView):
 
 
 class ApiKeyDetailView(APIView):
+    @extend_schema(summary="Revoke an API key", responses={204: None})
     def delete(self, request: AuthedRequest, slug: str, key_id: int) -> Response:
         project, role = project_get_for_user(user=request.user, slug=slug)
         services.api_key_revoke(project=project, actor_role=role, key_id=key_id)

@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 from shared_apps.foundation.schemas import in_schema
@@ -61,7 +62,8 @@ def test_document_is_valid_and_has_a_component_per_table(api: Api, shop: None) -
     assert schemas["customers"]["description"] == "People who buy"
     props = items["properties"]
     assert list(props) == ["id", *(f["name"] for f in SHOP_FIELDS), "buyer", "fans", "created_at", "updated_at"]
-    assert items["required"] == ["id", "title", "created_at", "updated_at"]
+    assert items["required"] == ["id"]  # `fields=` narrows an answer: only `id` is always there
+    assert schemas["items.create"]["required"] == ["title"]
     assert props["id"] == {"type": "integer", "format": "int64", "readOnly": True, "x-filter-operators": [
         "eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "between", "is_null"]}  # fmt: skip
     assert props["title"]["type"] == "string"
@@ -80,12 +82,12 @@ def test_document_is_valid_and_has_a_component_per_table(api: Api, shop: None) -
     assert props["active"]["x-filter-operators"] == ["eq", "ne", "in", "not_in", "is_null"]
     assert (props["day"]["format"], props["at"]["format"]) == ("date", "date-time")
     assert (props["contact"]["format"], props["site"]["format"], props["ref"]["format"]) == ("email", "uri", "uuid")
-    assert props["size"]["enum"] == ["s", "m", "l"]
+    assert props["size"]["enum"] == ["s", "m", "l", None]  # nullable: null is one of the values
     assert props["tags"] == {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "nullable": True,
                              "x-filter-operators": ["has_any", "has_all", "is_null"]}  # fmt: skip
     assert props["photo"]["readOnly"] is True
-    assert props["buyer"]["type"] == "integer"
-    assert props["fans"]["type"] == "array"
+    assert props["buyer"]["anyOf"][0]["type"] == "integer"  # or the linked record, with `expand=buyer`
+    assert props["fans"]["anyOf"][0]["type"] == "array"
     assert props["fans"]["x-filter-operators"] == ["has_any", "has_all", "is_null"]
     assert (props["created_at"]["readOnly"], props["updated_at"]["format"]) == (True, "date-time")
 
@@ -112,6 +114,86 @@ def test_document_has_per_table_paths_and_static_endpoints(api: Api, shop: None)
     assert ref == {"$ref": "#/components/schemas/items"}
     customers = {p["name"] for p in paths["/api/v1/tables/customers/records/"]["get"]["parameters"]}
     assert "expand" not in customers  # no link fields
+
+
+def _valid(document: dict[str, Any], component: str, instance: Any) -> bool:
+    schema = {"$ref": f"#/components/schemas/{component}", "components": document["components"]}
+    return bool(OAS30Validator(schema).is_valid(instance))
+
+
+def test_per_table_bodies_are_exact_and_single_and_bulk_never_overlap(api: Api, shop: None) -> None:
+    document = _document(api)
+    schemas = document["components"]["schemas"]
+    create, update = schemas["items.create"], schemas["items.update"]
+    writable = [f["name"] for f in SHOP_FIELDS if f["type"] != "file"] + ["buyer", "fans"]
+    assert list(create["properties"]) == list(update["properties"]) == writable  # no id, timestamps, files
+    assert (create["required"], "required" in update) == (["title"], False)  # price has a default
+    assert create["additionalProperties"] is update["additionalProperties"] is False
+    assert create["properties"]["size"]["enum"] == ["s", "m", "l", None]
+    assert create["properties"]["buyer"] == {
+        "type": "integer", "format": "int64", "minimum": 1, "nullable": True,
+        "description": "Id of a record of table 'customers'."}  # fmt: skip
+    assert schemas["items.bulk_create"]["properties"]["records"]["maxItems"] == 1000
+    assert schemas["items.bulk_update_item"]["required"] == ["id"]
+
+    post = document["paths"]["/api/v1/tables/items/records/"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "oneOf": [{"$ref": "#/components/schemas/items.create"}, {"$ref": "#/components/schemas/items.bulk_create"}]
+    }
+    for body, single, bulk in (
+        ({"title": "a"}, True, False),
+        ({"records": [{"title": "a"}]}, False, True),
+        ({}, False, False),  # neither: title is required (the bulk branch no longer matches anything)
+        ({"records": []}, False, False),
+        ({"title": "a", "id": 3}, False, False),
+        ({"title": "a", "size": None}, True, False),
+        ({"title": "a", "size": "xl"}, False, False),
+    ):
+        assert (_valid(document, "items.create", body), _valid(document, "items.bulk_create", body)) == (single, bulk)
+    assert _valid(document, "customers.create", {})  # no required field: {} is one record with defaults
+    assert not _valid(document, "customers.bulk_create", {})
+
+    record = document["paths"]["/api/v1/tables/items/records/{record_id}/"]
+    assert record["parameters"][0]["schema"] == {
+        "type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}  # fmt: skip
+    assert sorted(record["patch"]["responses"]) == [
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "413",
+        "415",
+        "429",
+        "503",
+    ]
+    assert sorted(post["responses"]) == ["200", "201", "400", "401", "403", "404", "409", "413", "415", "429", "503"]
+    static = document["paths"]["/api/v1/tables/"]["post"]["responses"]
+    assert sorted(static) == ["201", "400", "401", "403", "404", "409", "413", "415", "429", "503"]
+    assert static["403"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "security" not in document  # each operation says: health needs nothing, the rest a JWT or an API key
+    assert "security" not in document["paths"]["/api/v1/foundation/health/"]["get"]
+    assert post["security"] == document["paths"]["/api/v1/tables/"]["post"]["security"]
+    assert post["security"] == [{"apiKeyAuth": []}, {"jwtAuth": []}]
+
+
+def test_real_answers_match_the_per_table_schemas(api: Api, shop: None) -> None:
+    document = _document(api)
+    customer = api.post("/api/v1/tables/customers/records/", {"name": "Ada"}).json()
+    created = api.post("/api/v1/tables/items/records/", {"title": "pen", "size": None, "buyer": customer["id"]})
+    assert created.status_code == 201
+    assert _valid(document, "items", created.json())
+    bulk = api.post("/api/v1/tables/items/records/", {"records": [{"title": "ink", "tags": ["a"]}]})
+    assert bulk.status_code == 201
+    assert _valid(document, "items.bulk_records", bulk.json())
+    assert not _valid(document, "items", bulk.json())
+    narrowed = api.get("/api/v1/tables/items/records/?fields=title").json()["results"]
+    assert [set(r) for r in narrowed] == [{"id", "title"}, {"id", "title"}]
+    assert all(_valid(document, "items", r) for r in narrowed)
+    expanded = api.get(f"/api/v1/tables/items/records/{created.json()['id']}/?expand=buyer").json()
+    assert expanded["buyer"]["name"] == "Ada"
+    assert _valid(document, "items", expanded)
 
 
 def test_document_follows_schema_changes_and_projects_stay_apart(
@@ -148,7 +230,7 @@ def test_anonymous_document_request_is_a_401_naming_both_ways_to_authenticate(pr
     assert "Authorization: Bearer" in error["message"]
 
 
-def test_document_offers_api_key_and_bearer_and_names_the_project(api: Api) -> None:
+def test_document_offers_api_key_and_bearer_and_names_the_project(api: Api, shop: None) -> None:
     document = _document(api)
     assert document["info"]["title"] == "Project API (shop)"
     schemes = document["components"]["securitySchemes"]
@@ -158,7 +240,11 @@ def test_document_offers_api_key_and_bearer_and_names_the_project(api: Api) -> N
         "X-Api-Key",
     )
     assert (schemes["jwtAuth"]["type"], schemes["jwtAuth"]["scheme"]) == ("http", "bearer")
-    assert document["security"] == [{"apiKeyAuth": []}, {"jwtAuth": []}]
+    # Each operation says how it is called (health needs nothing); a table's operations take either credential.
+    records = document["paths"]["/api/v1/tables/items/records/"]
+    assert {method: op["security"] for method, op in records.items()} == {
+        method: [{"apiKeyAuth": []}, {"jwtAuth": []}] for method in records
+    }
 
 
 def test_docs_page_is_local_swagger_ui_with_an_authorize_preview(project: Any, project_api: Any) -> None:

@@ -173,6 +173,8 @@ def test_project_root_spec_and_jobs_answers_match_reality(api: Api, document: di
     _assert_documents(_response_schema(document, "/api/v1/automation/tasks/{job_id}/status/", "get", "200"), status)
     download = document["paths"]["/api/v1/automation/exports/{job_id}/download/"]["get"]["responses"]["200"]
     assert download["content"]["text/csv"]["schema"] == {"type": "string", "format": "binary"}
+    json_export = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
+    assert download["content"]["application/json"]["schema"] == json_export  # a JSON export: the records, parsed
     imports = document["paths"]["/api/v1/automation/imports/"]["post"]["requestBody"]["content"]
     new_table = _resolve(document, imports["multipart/form-data"]["schema"])
     assert sorted(new_table["required"]) == ["file", "table"]

@@ -55,8 +55,9 @@ def _servers_back(stack: FaultStack) -> Iterator[None]:
         stack.start_worker()
 
 
-def _sweep_until(stack: FaultStack, project: Project, done: Any, *, timeout: float = 90) -> Any:
-    """Send the lease sweep (project and public) every 2 s until `done()` holds."""
+def _sweep_until(stack: FaultStack, project: Project, done: Any, *, timeout: float = 240) -> Any:
+    """Send the lease sweep (project and public) every 2 s until `done()` holds. Work never claimed waits as long
+    again as it has waited before it is queued again (leases.lease_queue): on a loaded machine that takes minutes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = done()

@@ -21,6 +21,14 @@ def test_malformed_json_is_400_in_the_error_shape(platform_api: Any) -> None:
     assert response.json()["error"]["code"] == "MALFORMED_REQUEST"
 
 
+def test_an_empty_key_is_named_as_sent_not_non_field_errors(owner: Any, make_project: Any, project_api: Any) -> None:
+    api = project_api(make_project(owner, slug="keys"), user=owner)
+    response = api.post("/api/v1/tables/", {"name": "notes", "": 1})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"": ["Unknown key."]}
+    assert api.get("/api/v1/tables/notes/").status_code == 404
+
+
 @pytest.mark.django_db
 def test_missing_credentials_is_401_in_the_error_shape(platform_api: Any) -> None:
     response = platform_api().get("/api/v1/auth/me/")

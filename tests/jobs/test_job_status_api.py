@@ -41,6 +41,8 @@ def test_job_list_is_newest_first_and_filterable(owner: Any, make_project: Any, 
     api = project_api(alpha, user=owner)
     assert [j["id"] for j in api.get("/api/v1/automation/tasks/").json()["results"]] == [str(second.pk), str(first.pk)]
     assert [j["kind"] for j in api.get("/api/v1/automation/tasks/?kind=import").json()["results"]] == ["import"]
+    nul = api.get("/api/v1/automation/tasks/?kind=imp%00ort")  # found by the fuzzer: was a 500
+    assert (nul.status_code, nul.json()) == (200, {"results": []})
 
 
 def test_job_status_needs_project_access(owner: Any, make_user: Any, make_project: Any, project_api: Any) -> None:

@@ -157,7 +157,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["shared_apps.foundation.api.parsers.JsonParser"],
     "EXCEPTION_HANDLER": "shared_apps.foundation.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["tenants.ratelimit.ApiKeyRateThrottle"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "shared_apps.foundation.openapi.NocodeAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 SIMPLE_JWT = {
@@ -177,6 +177,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     # Jobs and workflow runs share these states under the field name `state`: one named enum, not a hash suffix.
     "ENUM_NAME_OVERRIDES": {"ProgressStateEnum": ["pending", "running", "succeeded", "failed"]},
+    # The base domain's document offers no API keys (shared_apps/foundation/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shared_apps.foundation.openapi.platform_security",
+    ],
 }
 
 # --- celery -------------------------------------------------------------------------------------

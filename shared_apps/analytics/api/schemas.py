@@ -18,3 +18,15 @@ class UsageProjectReportSerializer(serializers.Serializer):
 DAYS_PARAMETER = OpenApiParameter(
     "days", OpenApiTypes.INT, description="The last this many days, today included (1 to 366).", default=30
 )
+
+
+class UsagePlatformProjectSerializer(serializers.Serializer):
+    project = serializers.CharField(help_text="The project's slug.")
+    api_requests = serializers.IntegerField()
+    record_writes = serializers.IntegerField()
+
+
+class UsagePlatformReportSerializer(serializers.Serializer):
+    since = serializers.DateField(help_text="The first day counted.")
+    per_day = UsageDaySerializer(many=True, help_text="Every project's usage per day, oldest first.")
+    top_projects = UsagePlatformProjectSerializer(many=True, help_text="The 20 busiest projects by API requests.")

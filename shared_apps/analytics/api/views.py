@@ -10,7 +10,7 @@ from shared_apps.foundation.numbers import is_digits
 from tenants.permissions import ProjectPermission
 
 from ..selectors import usage_for_project, usage_platform_report
-from .schemas import DAYS_PARAMETER, UsageProjectReportSerializer
+from .schemas import DAYS_PARAMETER, UsagePlatformReportSerializer, UsageProjectReportSerializer
 
 MAX_DAYS = 366
 
@@ -40,6 +40,11 @@ class ProjectUsageView(APIView):
 class PlatformUsageView(APIView):
     """Platform-wide usage per day and the busiest projects (staff only)."""
 
+    @extend_schema(
+        summary="Platform-wide usage per day and the busiest projects (staff only)",
+        parameters=[DAYS_PARAMETER],
+        responses={200: UsagePlatformReportSerializer},
+    )
     def get(self, request: AuthedRequest) -> Response:
         if not request.user.is_staff:
             raise PermissionDenied("Platform staff only.")

@@ -3,14 +3,12 @@
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-# The error shape `{"error": {"code", "message", "fields"}}` is the `Error` component of the project documents
-# (tenant_apps/records/openapi.py adds it next to the static endpoints).
-ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
+from ..openapi import ErrorSerializer
 
 
 def error_response(description: str) -> OpenApiResponse:
-    """An error answer in the shared error shape (only for project-host documents, where `Error` exists)."""
-    return OpenApiResponse(response=ERROR_SCHEMA, description=description)
+    """An error answer in the shared error shape (the `Error` component, shared_apps/foundation/openapi.py)."""
+    return OpenApiResponse(response=ErrorSerializer, description=description)
 
 
 class HealthCheckSerializer(serializers.Serializer):

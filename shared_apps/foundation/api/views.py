@@ -1,4 +1,5 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -53,7 +54,16 @@ class PlatformRootView(APIView):
 
     @extend_schema(
         summary="What the platform API offers",
-        responses={200: OpenApiResponse(description="Links to the platform endpoints")},
+        responses={
+            200: inline_serializer(
+                "PlatformRoot",
+                {
+                    "name": serializers.CharField(),
+                    "links": serializers.DictField(child=serializers.URLField(), help_text="endpoint name -> URL"),
+                    "projects": serializers.CharField(help_text="where each project's own API is served"),
+                },
+            )
+        },
     )
     def get(self, request: Request) -> Response:
         return Response(

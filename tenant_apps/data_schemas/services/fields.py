@@ -45,7 +45,7 @@ def field_add(*, cursor: Any, table: Table, spec: FieldSpec, position: int, pref
         constraints=draft.constraints,
         position=position,
     )
-    field = replace(draft, id=row.pk)
+    field = replace(draft, id=row.pk, created_at=row.created_at, updated_at=row.updated_at)
     table_physical = naming.physical_table(table.name)
     if field.field_type.links_records and field.options["target_table_id"] != table.pk:
         # Hold the target's definition (a concurrent delete of the target waits for this change, then sees the link).

@@ -56,9 +56,12 @@ class TransferJobSerializer(JobSerializer):
     status_url = serializers.CharField(help_text="The job's status (GET); poll until succeeded or failed.")
 
 
+# A JSON export is a JSON array of the records (a client parses it); CSV and XLSX are files.
+JSON_EXPORT_SCHEMA = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
 EXPORT_FILE_RESPONSES = {
-    (200, content_type.split(";")[0]): OpenApiResponse(
-        OpenApiTypes.BINARY, description="The export file (CSV, JSON or XLSX, as the export's format)"
+    (200, media): OpenApiResponse(
+        JSON_EXPORT_SCHEMA if media == "application/json" else OpenApiTypes.BINARY,
+        description="The export file (CSV, JSON or XLSX, as the export's format)",
     )
-    for content_type in CONTENT_TYPES.values()
+    for media in (content_type.split(";")[0] for content_type in CONTENT_TYPES.values())
 }
