@@ -16,9 +16,11 @@ from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 from django.urls import set_urlconf
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.errors import json_error
 from shared_apps.foundation.prefetch import prefetch_scope
 from shared_apps.foundation.schemas import activate
+from tenants.codes import TenantsCode
 from tenants.usage import usage_count
 
 from .hotpath import ROUTE_STALE, request_prefetch
@@ -32,9 +34,9 @@ ROUTED = "nocode.routed"  # WSGI environ key (not reachable from HTTP headers, w
 def route_refusal(host: str, route: Route | None) -> HttpResponse | None:
     """The answer for a host that is not served (unknown, provisioning, suspended), None when it is."""
     if route is None or route.status == ProjectStatus.PROVISIONING:
-        return json_error(404, "PROJECT_NOT_FOUND", f"No project is served at {host}.")
+        return json_error(404, CommonCode.PROJECT_NOT_FOUND, f"No project is served at {host}.")
     if route.status == ProjectStatus.SUSPENDED:
-        return json_error(403, "PROJECT_SUSPENDED", f"This project is suspended: {route.suspended_reason}")
+        return json_error(403, TenantsCode.PROJECT_SUSPENDED, f"This project is suspended: {route.suspended_reason}")
     return None
 
 

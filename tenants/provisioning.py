@@ -20,6 +20,7 @@ from django.db.migrations.loader import MigrationLoader
 from shared_apps.foundation.ddl import ddl_block, quote, schema_create, script_execute
 from shared_apps.foundation.exceptions import Unavailable
 from shared_apps.foundation.schemas import search_path_kept
+from tenants.codes import TenantsCode
 
 from .models import TemplateSnapshot
 from .pgtools import run_pg_tool
@@ -155,7 +156,9 @@ def snapshot_build() -> Snapshot:
     """Dump, rewrite and store the template's DDL for its current migration state."""
     migrations_hash = template_migrations_hash()
     if migrations_hash is None:
-        raise Unavailable("The template schema is not migrated; run `manage.py migrate_schemas`.", code="NOT_READY")
+        raise Unavailable(
+            "The template schema is not migrated; run `manage.py migrate_schemas`.", code=TenantsCode.NOT_READY
+        )
     dump = run_pg_tool("pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--schema", template_schema())
     script = _rewrite_dump(dump) + "\n" + _seed_statements()
     TemplateSnapshot.objects.update_or_create(migrations_hash=migrations_hash, defaults={"script": script})
@@ -168,12 +171,14 @@ def snapshot_current() -> Snapshot:
     """The snapshot matching the template's current migrations (built on first use after a migration)."""
     migrations_hash = template_migrations_hash()
     if migrations_hash is None:
-        raise Unavailable("The template schema is not migrated; run `manage.py migrate_schemas`.", code="NOT_READY")
+        raise Unavailable(
+            "The template schema is not migrated; run `manage.py migrate_schemas`.", code=TenantsCode.NOT_READY
+        )
     if migrations_hash not in _verified_hashes:
         if not _template_is_current():
             raise Unavailable(
                 "The template schema lacks migrations that exist on disk; run `manage.py migrate_schemas`.",
-                code="NOT_READY",
+                code=TenantsCode.NOT_READY,
             )
         _verified_hashes.add(migrations_hash)
     script = _cache.get(migrations_hash)

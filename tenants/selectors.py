@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.http.request import split_domain_port
 
 from shared_apps.accounts.models import User
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import NotFound
 from shared_apps.organizations.models import Membership
 
@@ -71,7 +72,7 @@ def project_get_for_user(*, user: User, slug: str) -> tuple[Project, str]:
         else None
     )
     if project is None or role is None:
-        raise NotFound(f"Project '{slug}' not found.", code="PROJECT_NOT_FOUND")
+        raise NotFound(f"Project '{slug}' not found.", code=CommonCode.PROJECT_NOT_FOUND)
     return project, role
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.tasks import membership_email_on_commit
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.confirmation import confirmation_require
 from shared_apps.foundation.ddl import ddl_block, schema_drop
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -22,6 +23,7 @@ from shared_apps.foundation.schemas import in_public
 from shared_apps.foundation.slugs import slug_base, slug_free
 from shared_apps.organizations.models import Organization
 from shared_apps.organizations.services import new_member_user
+from tenants.codes import TenantsCode
 
 from . import apikeys, cors
 from .hooks import SPEC_APPLIER, project_deleted_hooks_run, project_spec_appliers
@@ -37,7 +39,7 @@ RESERVED_SLUGS = frozenset(
 # Schema names PostgreSQL or the product already uses (a slug's schema is the slug with `_` for `-`): the catalogs
 # (`pg_*`, information_schema), public and the template schema that provisioning replays.
 RESERVED_SCHEMA_PREFIXES = ("pg_",)
-SLUG_RESERVED = "SLUG_RESERVED"
+SLUG_RESERVED = TenantsCode.SLUG_RESERVED
 
 
 def _reserved_schemas() -> frozenset[str]:
@@ -115,7 +117,9 @@ def project_create(
     try:
         with in_public(), transaction.atomic():
             if Project.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=host).exists():
-                raise Conflict(f"Project '{slug}' already exists.", code="SLUG_TAKEN", fields={"slug": ["Taken."]})
+                raise Conflict(
+                    f"Project '{slug}' already exists.", code=CommonCode.SLUG_TAKEN, fields={"slug": ["Taken."]}
+                )
             project = Project(
                 slug=slug,
                 schema_name=schema_name_for(slug),
@@ -131,7 +135,9 @@ def project_create(
             schema_provision(schema_name=project.schema_name, snapshot=snapshot)
             transaction.on_commit(lambda: routing_invalidate(hosts=[host]))
     except IntegrityError as exc:  # a concurrent create of the same slug / schema
-        raise Conflict(f"Project '{slug}' already exists.", code="SLUG_TAKEN", fields={"slug": ["Taken."]}) from exc
+        raise Conflict(
+            f"Project '{slug}' already exists.", code=CommonCode.SLUG_TAKEN, fields={"slug": ["Taken."]}
+        ) from exc
     return project
 
 
@@ -203,7 +209,7 @@ def project_suspend(*, project: Project, actor_role: str, reason: str) -> Projec
     """Suspend: every request to the project's host answers 403 with the reason until resumed."""
     require_capability(actor_role, "manage_project", "Only project owners and admins can suspend the project.")
     if project.status != ProjectStatus.READY:
-        raise Conflict(f"Project is {project.status}, not ready.", code="INVALID_STATE")
+        raise Conflict(f"Project is {project.status}, not ready.", code=TenantsCode.INVALID_STATE)
     return _status_set(project=project, status=ProjectStatus.SUSPENDED, reason=reason.strip() or "Suspended.")
 
 
@@ -211,7 +217,7 @@ def project_suspend(*, project: Project, actor_role: str, reason: str) -> Projec
 def project_resume(*, project: Project, actor_role: str) -> Project:
     require_capability(actor_role, "manage_project", "Only project owners and admins can resume the project.")
     if project.status != ProjectStatus.SUSPENDED:
-        raise Conflict(f"Project is {project.status}, not suspended.", code="INVALID_STATE")
+        raise Conflict(f"Project is {project.status}, not suspended.", code=TenantsCode.INVALID_STATE)
     return _status_set(project=project, status=ProjectStatus.READY, reason="")
 
 
@@ -262,7 +268,7 @@ def project_member_add(*, project: Project, actor_role: str, email: str, role: s
 def _member_for_change(*, project: Project, actor_role: str, user_id: int) -> ProjectMembership:
     membership = ProjectMembership.objects.select_for_update().filter(project=project, user_id=user_id).first()
     if membership is None:
-        raise NotFound("No such member.", code="MEMBER_NOT_FOUND")
+        raise NotFound("No such member.", code=CommonCode.MEMBER_NOT_FOUND)
     _grant_check(actor_role, membership.role)
     return membership
 
@@ -319,7 +325,7 @@ def api_key_revoke(*, project: Project, actor_role: str, key_id: int) -> ApiKey:
     require_capability(actor_role, "manage_project", "Only project owners and admins can manage API keys.")
     key = ApiKey.objects.select_for_update().filter(project=project, pk=key_id).first()
     if key is None:
-        raise NotFound("No such API key.", code="API_KEY_NOT_FOUND")
+        raise NotFound("No such API key.", code=TenantsCode.API_KEY_NOT_FOUND)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

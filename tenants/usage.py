@@ -11,7 +11,9 @@ sent at once.
 
 import atexit
 import logging
+import os
 import threading
+import time
 from datetime import date
 
 from django.conf import settings
@@ -70,9 +72,33 @@ def writes_count(*, project_id: int, amount: int, buffer: bool) -> None:
         first = not _pending_writes
         _pending_writes[project_id] = _pending_writes.get(project_id, 0) + amount
     if first:  # a process that gets no next request soon sends them itself: counts never wait long in memory
-        timer = threading.Timer(float(settings.NOCODE["USAGE_WRITES_MAX_WAIT_SECONDS"]), writes_flush)
-        timer.daemon = True
-        timer.start()
+        _flusher_wake()
+
+
+_flusher_wanted = threading.Event()
+_flusher_pid: int | None = None  # the process whose flusher thread runs (a forked worker starts its own)
+
+
+def _flusher_wake() -> None:
+    """Have this process's one flusher thread send what is buffered after the wait (started on first use)."""
+    global _flusher_pid
+    if _flusher_pid != os.getpid():
+        with _pending_lock:
+            if _flusher_pid != os.getpid():
+                _flusher_pid = os.getpid()
+                threading.Thread(target=_flusher, name="usage-writes-flusher", daemon=True).start()
+    _flusher_wanted.set()
+
+
+def _flusher() -> None:
+    while True:
+        _flusher_wanted.wait()
+        _flusher_wanted.clear()
+        time.sleep(float(settings.NOCODE["USAGE_WRITES_MAX_WAIT_SECONDS"]))
+        try:
+            writes_flush()
+        except Exception:  # never let the thread die: the next wake-up sends them
+            logger.warning("usage writes flush failed", exc_info=True)
 
 
 def writes_pending() -> bool:

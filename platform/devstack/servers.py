@@ -42,6 +42,7 @@ NO_DATABASE_COMMANDS = frozenset(
         "makemessages",
         "compilemessages",
         "spectacular",
+        "error_catalogue",
     }
 )
 NO_SERVERS_MESSAGE = (

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from shared_apps.accounts.codes import AccountsCode
 from shared_apps.foundation.exceptions import Conflict, ValidationFailed
 
 from .models import User
@@ -29,7 +30,9 @@ def user_create(
     if errors:
         raise ValidationFailed("Invalid registration.", fields=errors)
     if User.objects.filter(email__iexact=email).exists():
-        raise Conflict("An account with this e-mail already exists.", code="EMAIL_TAKEN", fields={"email": ["Taken."]})
+        raise Conflict(
+            "An account with this e-mail already exists.", code=AccountsCode.EMAIL_TAKEN, fields={"email": ["Taken."]}
+        )
     user = User(email=email, name=name.strip(), is_staff=is_staff, is_superuser=is_superuser)
     user.set_password(password)
     user.save()

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from django.conf import settings
 
+from shared_apps.backups.codes import BackupsCode
 from shared_apps.foundation.exceptions import ValidationFailed
 
 FORMAT_NAME = "nocode-project-backup"
@@ -128,7 +129,7 @@ class Manifest:
 
 
 def _invalid(message: str) -> ValidationFailed:
-    return ValidationFailed(f"Not a valid backup file: {message}", code="BACKUP_INVALID")
+    return ValidationFailed(f"Not a valid backup file: {message}", code=BackupsCode.BACKUP_INVALID)
 
 
 _NAME = re.compile(r"^[^\x00]{1,63}$")
@@ -176,7 +177,7 @@ def manifest_parse(raw: bytes) -> Manifest:
             f"Unknown backup format version {version!r}: this code reads version {FORMAT_VERSION}. "
             "Restore it with the release that wrote it (manifest code_version: "
             f"{data.get('code_version', 'unknown')}).",
-            code="BACKUP_FORMAT_UNSUPPORTED",
+            code=BackupsCode.BACKUP_FORMAT_UNSUPPORTED,
         )
     try:
         project = data["project"]
@@ -352,5 +353,6 @@ class ArchiveReader:
 
 def _checksum_error(name: str) -> ValidationFailed:
     return ValidationFailed(
-        f"Backup file is corrupt: checksum mismatch in {name}. Nothing was restored.", code="BACKUP_CHECKSUM_MISMATCH"
+        f"Backup file is corrupt: checksum mismatch in {name}. Nothing was restored.",
+        code=BackupsCode.BACKUP_CHECKSUM_MISMATCH,
     )

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
+from shared_apps.backups.codes import BackupsCode
 from shared_apps.foundation.ddl import ddl_block, qualified, quote
 from shared_apps.foundation.exceptions import Conflict, NotFound
 from shared_apps.foundation.schemas import search_path_local
@@ -75,7 +76,7 @@ def _namespace_oid(cursor: CursorWrapper, schema_name: str) -> int:
     cursor.execute("SELECT oid FROM pg_namespace WHERE nspname = %s", [schema_name])
     row = cursor.fetchone()
     if row is None:
-        raise NotFound(f"Schema '{schema_name}' does not exist.", code="SCHEMA_NOT_FOUND")
+        raise NotFound(f"Schema '{schema_name}' does not exist.", code=BackupsCode.SCHEMA_NOT_FOUND)
     return int(row[0])
 
 
@@ -85,7 +86,7 @@ def _refuse(unsupported: list[str], schema_name: str) -> None:
         more = f" (and {len(unsupported) - 20} more)" if len(unsupported) > 20 else ""
         raise Conflict(
             f"Schema '{schema_name}' holds objects the backup cannot represent: {listed}{more}.",
-            code="BACKUP_UNSUPPORTED_OBJECTS",
+            code=BackupsCode.BACKUP_UNSUPPORTED_OBJECTS,
         )
 
 

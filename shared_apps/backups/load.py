@@ -17,7 +17,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from shared_apps.accounts.models import User
+from shared_apps.backups.codes import BackupsCode
 from shared_apps.backups.hooks import restore_hooks_run
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.ddl import (
     ddl_block,
     qualified,
@@ -51,13 +53,15 @@ _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 
 def _statements(raw: object, section: str) -> list[str]:
     if not isinstance(raw, dict) or not isinstance(raw.get(section), list):
-        raise ValidationFailed(f"Not a valid backup file: schema.json lacks {section}.", code="BACKUP_INVALID")
+        raise ValidationFailed(
+            f"Not a valid backup file: schema.json lacks {section}.", code=BackupsCode.BACKUP_INVALID
+        )
     statements = raw[section]
     for statement in statements:
         if not isinstance(statement, str) or not _ALLOWED.match(statement) or ";" in _QUOTED.sub("", statement):
             raise ValidationFailed(
                 f"Not a valid backup file: unexpected statement in schema.json: {str(statement)[:120]!r}",
-                code="BACKUP_INVALID",
+                code=BackupsCode.BACKUP_INVALID,
             )
     return statements
 
@@ -79,7 +83,7 @@ def _pending_migrations(manifest: Manifest) -> list[str]:
         raise ValidationFailed(
             f"The backup was written by newer code (code_version {manifest.code_version}): migrations "
             f"{', '.join(unknown[:5])} are unknown here. Restore it with that release or later.",
-            code="BACKUP_TOO_NEW",
+            code=BackupsCode.BACKUP_TOO_NEW,
         )
     return sorted(current - backed_up)
 
@@ -107,7 +111,7 @@ def _schema_load(reader: ArchiveReader, schema_name: str, progress: Progress) ->
                     raise ValidationFailed(
                         f"Backup file is corrupt: {table.name} has {cursor.rowcount} rows, the manifest says "
                         f"{table.rows}. Nothing was restored.",
-                        code="BACKUP_CHECKSUM_MISMATCH",
+                        code=BackupsCode.BACKUP_CHECKSUM_MISMATCH,
                     )
                 done += table.rows
             progress("constraints and indexes", done, total)
@@ -148,7 +152,9 @@ def _verify(schema_name: str, manifest: Manifest) -> None:
             if tuple(cursor.fetchone()) != (sequence.last_value, sequence.is_called):
                 problems.append(f"sequence {sequence.name} position differs")
     if problems:
-        raise Conflict(f"Verification of the restored schema failed: {'; '.join(problems)}.", code="RESTORE_VERIFY")
+        raise Conflict(
+            f"Verification of the restored schema failed: {'; '.join(problems)}.", code=BackupsCode.RESTORE_VERIFY
+        )
 
 
 def _members_restore(project: Project, members: object) -> list[str]:
@@ -179,10 +185,10 @@ def restore_as(*, path: Path, new_slug: str, progress: Progress = no_progress) -
             if organization is None:
                 raise NotFound(
                     f"Organization '{manifest.project['organization']}' of the backup does not exist here.",
-                    code="ORGANIZATION_NOT_FOUND",
+                    code=CommonCode.ORGANIZATION_NOT_FOUND,
                 )
             if Project.objects.filter(slug=new_slug).exists() or Domain.objects.filter(domain=host).exists():
-                raise Conflict(f"Project '{new_slug}' already exists.", code="SLUG_TAKEN")
+                raise Conflict(f"Project '{new_slug}' already exists.", code=CommonCode.SLUG_TAKEN)
             pending = _pending_migrations(manifest)
         metadata = reader.json_verified(manifest.metadata)
         media = MediaSwap(staged=None, schema_name=schema_name, replace=False)
@@ -225,7 +231,7 @@ def restore_replace(*, path: Path, progress: Progress = no_progress) -> Project:
             if project is None:
                 raise NotFound(
                     f"Project '{slug}' does not exist; restore the backup under a new name with --as.",
-                    code="PROJECT_NOT_FOUND",
+                    code=CommonCode.PROJECT_NOT_FOUND,
                 )
             pending = _pending_migrations(manifest)
         schema_name = project.schema_name

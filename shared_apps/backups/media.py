@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from shared_apps.backups.codes import BackupsCode
 from shared_apps.foundation.exceptions import Conflict
 
 from .archive import ArchiveReader, MediaEntry
@@ -61,7 +62,8 @@ class MediaSwap:
         self.done = False
         if not replace and self.target.exists() and any(self.target.iterdir()):
             raise Conflict(
-                f"Media directory {self.target} already exists and is not empty.", code="MEDIA_DIRECTORY_EXISTS"
+                f"Media directory {self.target} already exists and is not empty.",
+                code=BackupsCode.MEDIA_DIRECTORY_EXISTS,
             )
 
     def apply(self) -> None:

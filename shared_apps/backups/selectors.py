@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 
+from shared_apps.backups.codes import BackupsCode
 from shared_apps.foundation.exceptions import NotFound
 from tenants.models import Project
 from tenants.roles import require_capability
@@ -27,5 +28,5 @@ def backup_get_for_project(*, project: Project, actor_role: str, backup_id: int)
     require_capability(actor_role, "manage_project", MANAGE_MESSAGE)
     backup = Backup.objects.filter(project=project, pk=backup_id).first()
     if backup is None:
-        raise NotFound("No such backup.", code="BACKUP_NOT_FOUND")
+        raise NotFound("No such backup.", code=BackupsCode.BACKUP_NOT_FOUND)
     return backup

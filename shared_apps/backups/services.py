@@ -18,6 +18,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from shared_apps.accounts.models import User
+from shared_apps.backups.codes import BackupsCode
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
 from shared_apps.foundation.leases import (
     LeaseSweep,
@@ -82,7 +84,7 @@ def backup_write_to_path(*, project: Project, output: Path, progress: Progress =
     """`tenant_backup --output`: write the archive to `output` (atomically: temp file beside it, then rename). Not
     recorded as a Backup: the file is the caller's to keep."""
     if output.is_dir():
-        raise ValidationFailed(f"{output} is a directory; give a file name.", code="OUTPUT_INVALID")
+        raise ValidationFailed(f"{output} is a directory; give a file name.", code=BackupsCode.OUTPUT_INVALID)
     with staged_path(output.parent) as staged:
         manifest = project_dump(project=project, path=staged, compresslevel=_compresslevel(), progress=progress)
         publish_to_path(staged, output)
@@ -107,7 +109,7 @@ def _backup_open(*, project: Project, trigger: str, created_by: User | None) -> 
                 )
         except IntegrityError as exc:
             raise Conflict(
-                f"A backup of project '{project.slug}' is already in progress.", code="BACKUP_IN_PROGRESS"
+                f"A backup of project '{project.slug}' is already in progress.", code=BackupsCode.BACKUP_IN_PROGRESS
             ) from exc
 
 
@@ -142,13 +144,13 @@ def backup_run(*, backup_id: int, progress: Progress = no_progress, owner: str =
     with in_public():
         backup, claimed = _backup_claim(backup_id, owner or "direct")
         if backup is None:
-            raise NotFound("No such backup.", code="BACKUP_NOT_FOUND")
+            raise NotFound("No such backup.", code=BackupsCode.BACKUP_NOT_FOUND)
         if not claimed:
             return backup
         started = time.perf_counter()
         try:
             if backup.project is None:
-                raise NotFound("The project was deleted before its backup ran.", code="PROJECT_NOT_FOUND")
+                raise NotFound("The project was deleted before its backup ran.", code=CommonCode.PROJECT_NOT_FOUND)
             with lease_heartbeat(model=Backup, pk=backup.pk, owner=backup.lease_owner), \
                     staged_path(staging_directory()) as staged:  # fmt: skip
                 manifest = project_dump(
@@ -189,7 +191,7 @@ def backup_create_for_schema(*, schema_name: str) -> dict[str, Any]:
     with in_public():
         project = Project.objects.filter(schema_name=schema_name).first()
         if project is None:
-            raise NotFound(f"No project owns schema '{schema_name}'.", code="PROJECT_NOT_FOUND")
+            raise NotFound(f"No project owns schema '{schema_name}'.", code=CommonCode.PROJECT_NOT_FOUND)
         try:
             backup = backup_create(project=project, trigger=BackupTrigger.SCHEDULE)
         except Conflict as exc:
@@ -240,7 +242,7 @@ def backup_file(*, reference: str) -> Iterator[Path]:
             with local_copy(backup.storage_key) as local:
                 yield local
             return
-    raise NotFound(f"No backup file or recorded backup '{reference}'.", code="BACKUP_NOT_FOUND")
+    raise NotFound(f"No backup file or recorded backup '{reference}'.", code=BackupsCode.BACKUP_NOT_FOUND)
 
 
 def backup_restore(
@@ -249,7 +251,7 @@ def backup_restore(
     """Restore a backup file: into a new project `new_slug`, or (`replace`) in place of the project it came from.
     All-or-nothing; see load.py."""
     if (new_slug is None) == (not replace):
-        raise ValidationFailed("Give exactly one of a new slug or replace.", code="RESTORE_MODE")
+        raise ValidationFailed("Give exactly one of a new slug or replace.", code=BackupsCode.RESTORE_MODE)
     if replace:
         return RestoreResult(project=restore_replace(path=path, progress=progress))
     assert new_slug is not None
@@ -264,7 +266,7 @@ def project_clone(*, project: Project, new_slug: str, progress: Progress = no_pr
     with in_public():
         host = f"{new_slug}.{settings.BASE_DOMAIN}"
         if Project.objects.filter(slug=new_slug).exists() or Domain.objects.filter(domain=host).exists():
-            raise Conflict(f"Project '{new_slug}' already exists.", code="SLUG_TAKEN")
+            raise Conflict(f"Project '{new_slug}' already exists.", code=CommonCode.SLUG_TAKEN)
     with staged_path(_scratch_directory()) as staged:
         project_dump(project=project, path=staged, compresslevel=0, progress=progress)
         cloned, skipped = restore_as(path=staged, new_slug=new_slug, progress=progress)
@@ -305,7 +307,7 @@ def backup_prune(
     if keep_daily < 0 or keep_weekly < 0 or keep_daily + keep_weekly == 0:
         raise ValidationFailed(
             "Keep at least one backup: --keep-daily and --keep-weekly are >= 0 and not both 0.",
-            code="RETENTION_INVALID",
+            code=BackupsCode.RETENTION_INVALID,
         )
     now = now or timezone.now()
     with in_public():

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
+from shared_apps.foundation.codes import CommonCode
+
 from .errors import json_error
 from .jsoncodec import EMPTY_BODY
 
@@ -22,7 +24,7 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 def request_too_large(limit: int, size: int | None = None) -> HttpResponse:
     told = f"is {size} bytes; " if size is not None else "exceeds the limit; "
-    return json_error(413, "REQUEST_TOO_LARGE", f"The request body {told}the limit is {limit} bytes.")
+    return json_error(413, CommonCode.REQUEST_TOO_LARGE, f"The request body {told}the limit is {limit} bytes.")
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -1,6 +1,8 @@
 """Destructive operations repeat the name of what they destroy (`?confirm=<name>` in the API, a typed name in the
 consoles)."""
 
+from shared_apps.foundation.codes import CommonCode
+
 from .exceptions import ValidationFailed
 
 
@@ -9,6 +11,6 @@ def confirmation_require(*, confirm: str | None, name: str, what: str, loses: st
     if confirm != name:
         raise ValidationFailed(
             f"Deleting a {what} needs an explicit confirmation.",
-            code="CONFIRMATION_REQUIRED",
+            code=CommonCode.CONFIRMATION_REQUIRED,
             fields={"confirm": [f"Pass confirm={name} to delete this {what} and {loses}."]},
         )

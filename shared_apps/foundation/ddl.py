@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
+from shared_apps.foundation.codes import CommonCode
+
 from .exceptions import Unavailable
 
 SCHEMA_NAME_MAX = 63
@@ -42,7 +44,7 @@ def ddl_block(*, lock_timeout_ms: int | None = None) -> Iterator[CursorWrapper]:
         if isinstance(exc.__cause__, psycopg.errors.LockNotAvailable):
             raise Unavailable(
                 "The schema is busy (another change or a long query holds a lock); retry shortly.",
-                code="SCHEMA_BUSY",
+                code=CommonCode.SCHEMA_BUSY,
             ) from exc
         raise
 

@@ -11,9 +11,11 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from shared_apps.foundation.codes import CommonCode
+
 from .errors import CONSOLE_PREFIX, HTML_ERROR_ANSWERS, json_error
 
-FALLBACK = ("ERROR", "Request failed.")
+FALLBACK = (CommonCode.ERROR, "Request failed.")
 BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "content-language"})
 
 

@@ -9,6 +9,8 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from shared_apps.foundation.codes import CommonCode
+
 from .exceptions import Conflict, DomainError, NotFound, PermissionDenied, Unavailable, ValidationFailed
 from .outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, outage_message, outage_of
 
@@ -23,16 +25,16 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
 }
 
 DRF_CODES: dict[type[drf.APIException], str] = {
-    drf.ParseError: "MALFORMED_REQUEST",
-    drf.AuthenticationFailed: "AUTHENTICATION_FAILED",
-    drf.NotAuthenticated: "NOT_AUTHENTICATED",
-    drf.PermissionDenied: "PERMISSION_DENIED",
-    drf.NotFound: "NOT_FOUND",
-    drf.MethodNotAllowed: "METHOD_NOT_ALLOWED",
-    drf.NotAcceptable: "NOT_ACCEPTABLE",
-    drf.UnsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE",
-    drf.Throttled: "RATE_LIMITED",
-    drf.ValidationError: "VALIDATION_FAILED",
+    drf.ParseError: CommonCode.MALFORMED_REQUEST,
+    drf.AuthenticationFailed: CommonCode.AUTHENTICATION_FAILED,
+    drf.NotAuthenticated: CommonCode.NOT_AUTHENTICATED,
+    drf.PermissionDenied: CommonCode.PERMISSION_DENIED,
+    drf.NotFound: CommonCode.NOT_FOUND,
+    drf.MethodNotAllowed: CommonCode.METHOD_NOT_ALLOWED,
+    drf.NotAcceptable: CommonCode.NOT_ACCEPTABLE,
+    drf.UnsupportedMediaType: CommonCode.UNSUPPORTED_MEDIA_TYPE,
+    drf.Throttled: CommonCode.RATE_LIMITED,
+    drf.ValidationError: CommonCode.VALIDATION_FAILED,
 }
 
 
@@ -40,11 +42,11 @@ DRF_CODES: dict[type[drf.APIException], str] = {
 CONSOLE_PREFIX = "/admin/"
 # (code, message) of the error answers Django renders as HTML itself, by status; {path} and {method} are filled in.
 HTML_ERROR_ANSWERS: dict[int, tuple[str, str]] = {
-    400: ("BAD_REQUEST", "Bad request."),
-    403: ("PERMISSION_DENIED", "Forbidden."),
-    404: ("NOT_FOUND", "No route for {path}."),
-    405: ("METHOD_NOT_ALLOWED", 'Method "{method}" not allowed.'),
-    500: ("SERVER_ERROR", "Internal server error."),
+    400: (CommonCode.BAD_REQUEST, "Bad request."),
+    403: (CommonCode.PERMISSION_DENIED, "Forbidden."),
+    404: (CommonCode.NOT_FOUND, "No route for {path}."),
+    405: (CommonCode.METHOD_NOT_ALLOWED, 'Method "{method}" not allowed.'),
+    500: (CommonCode.SERVER_ERROR, "Internal server error."),
 }
 
 
@@ -117,34 +119,34 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         fields = _flatten_fields(exc.detail)
         names = ", ".join(sorted(fields))
         return Response(
-            error_body("VALIDATION_FAILED", f"Invalid input: {names}.", fields),
+            error_body(CommonCode.VALIDATION_FAILED, f"Invalid input: {names}.", fields),
             status=exc.status_code,
         )
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled error in %s", context.get("view"), exc_info=exc)
-        return Response(error_body("SERVER_ERROR", "Internal server error."), status=500)
+        return Response(error_body(CommonCode.SERVER_ERROR, "Internal server error."), status=500)
     detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
     message = str(detail) if not isinstance(detail, (dict, list)) else "Request failed."
-    code = _drf_code(exc) if isinstance(exc, drf.APIException) else "ERROR"
+    code = _drf_code(exc) if isinstance(exc, drf.APIException) else CommonCode.ERROR
     if isinstance(exc, drf.AuthenticationFailed) and isinstance(response.data, dict):
         jwt_code = response.data.get("code")
         if jwt_code == "token_not_valid":
-            code, message = "TOKEN_INVALID", "The token is invalid or expired."
+            code, message = CommonCode.TOKEN_INVALID, "The token is invalid or expired."
     response.data = error_body(code, message)
     return response
 
 
 def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return json_error(400, "BAD_REQUEST", "Bad request.")
+    return json_error(400, CommonCode.BAD_REQUEST, "Bad request.")
 
 
 def json_forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return json_error(403, "PERMISSION_DENIED", "Forbidden.")
+    return json_error(403, CommonCode.PERMISSION_DENIED, "Forbidden.")
 
 
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return json_error(404, "NOT_FOUND", f"No route for {request.path}.")
+    return json_error(404, CommonCode.NOT_FOUND, f"No route for {request.path}.")
 
 
 def json_server_error(request: HttpRequest) -> HttpResponse:
@@ -157,4 +159,4 @@ def json_server_error(request: HttpRequest) -> HttpResponse:
         for name, value in headers.items():
             response[name] = value
         return response
-    return json_error(500, "SERVER_ERROR", "Internal server error.")
+    return json_error(500, CommonCode.SERVER_ERROR, "Internal server error.")

@@ -2,17 +2,20 @@
 
 from collections.abc import Mapping, Sequence
 
+from shared_apps.foundation.codes import CommonCode, ErrorCode
+
 
 class DomainError(Exception):
-    """Base of every expected failure. `code` is stable and machine-readable."""
+    """Base of every expected failure. `code` is stable and machine-readable: a member of an app's ErrorCode enum
+    (shared_apps/foundation/codes.py; docs/errors.md lists them all)."""
 
-    code = "ERROR"
+    code: str = CommonCode.ERROR
 
     def __init__(
         self,
         message: str,
         *,
-        code: str | None = None,
+        code: ErrorCode | None = None,
         fields: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         super().__init__(message)
@@ -23,20 +26,20 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    code = "VALIDATION_FAILED"
+    code = CommonCode.VALIDATION_FAILED
 
 
 class NotFound(DomainError):
-    code = "NOT_FOUND"
+    code = CommonCode.NOT_FOUND
 
 
 class PermissionDenied(DomainError):
-    code = "PERMISSION_DENIED"
+    code = CommonCode.PERMISSION_DENIED
 
 
 class Conflict(DomainError):
-    code = "CONFLICT"
+    code = CommonCode.CONFLICT
 
 
 class Unavailable(DomainError):
-    code = "UNAVAILABLE"
+    code = CommonCode.UNAVAILABLE

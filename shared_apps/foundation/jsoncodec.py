@@ -27,6 +27,8 @@ from uuid import UUID
 import orjson
 from django.utils.functional import Promise
 
+from shared_apps.foundation.codes import CommonCode
+
 MAX_DEPTH = 64
 # A 64-bit float this large or larger may have been an integer literal that orjson could not keep exactly.
 _BIG_FLOAT = float(2**63)
@@ -35,10 +37,10 @@ _BIG_FLOAT = float(2**63)
 _OPENERS = (b"[", b"{")
 _BIG_NUMBER = re.compile(rb"[0-9]{19}|[0-9][eE]")
 
-MALFORMED_JSON = "MALFORMED_REQUEST"
-JSON_TOO_DEEP = "JSON_TOO_DEEP"
-JSON_INVALID_UNICODE = "JSON_INVALID_UNICODE"
-EMPTY_BODY = "EMPTY_BODY"
+MALFORMED_JSON = CommonCode.MALFORMED_REQUEST
+JSON_TOO_DEEP = CommonCode.JSON_TOO_DEEP
+JSON_INVALID_UNICODE = CommonCode.JSON_INVALID_UNICODE
+EMPTY_BODY = CommonCode.EMPTY_BODY
 
 _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
@@ -46,7 +48,7 @@ _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 class JsonInputError(ValueError):
     """JSON text refused by `json_loads`; `code` is one of the constants above, `str(exc)` is for the client."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: CommonCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

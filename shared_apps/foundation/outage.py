@@ -15,9 +15,11 @@ from psycopg import errors as pg_errors
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from shared_apps.foundation.codes import CommonCode
+
 from .exceptions import Unavailable
 
-SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+SERVICE_UNAVAILABLE = CommonCode.SERVICE_UNAVAILABLE
 RETRY_AFTER_SECONDS = 5
 
 # Database errors that are about the data or the statement, not about the server being reachable.

@@ -18,10 +18,12 @@ from django.http import HttpResponse
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from shared_apps.foundation.codes import CommonCode
+
 from . import prefetch
 
 logger = logging.getLogger(__name__)
-RATE_LIMITED = "RATE_LIMITED"
+RATE_LIMITED = CommonCode.RATE_LIMITED
 RETRY_IN = "Retry in {wait} s."  # the end of every 429 message: "Too many requests for this <what>. Retry in N s."
 Connect = Callable[[str], Any]
 

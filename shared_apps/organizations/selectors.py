@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from shared_apps.accounts.models import User
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import NotFound
 
 from .models import Membership, Organization
@@ -20,7 +21,7 @@ def organization_get_for_user(*, user: User, slug: str) -> tuple[Organization, s
     """The organization and the caller's role in it; NotFound when it does not exist or the caller is no member."""
     membership = Membership.objects.filter(user=user, organization__slug=slug).select_related("organization").first()
     if membership is None:
-        raise NotFound(f"Organization '{slug}' not found.", code="ORGANIZATION_NOT_FOUND")
+        raise NotFound(f"Organization '{slug}' not found.", code=CommonCode.ORGANIZATION_NOT_FOUND)
     return membership.organization, membership.role
 
 

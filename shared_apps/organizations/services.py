@@ -9,8 +9,10 @@ from django.db.models import QuerySet
 from shared_apps.accounts.models import User
 from shared_apps.accounts.selectors import user_get_by_email
 from shared_apps.accounts.tasks import membership_email_on_commit
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from shared_apps.foundation.slugs import slug_base, slug_free
+from shared_apps.organizations.codes import OrganizationsCode
 
 from .models import Membership, Organization, OrgRole
 
@@ -60,12 +62,14 @@ def organization_create(*, user: User, slug: str | None = None, name: str = "") 
             fields={"slug": [SLUG_RULE]},
         )
     if Organization.objects.filter(slug=slug).exists():
-        raise Conflict(f"Organization '{slug}' already exists.", code="SLUG_TAKEN", fields={"slug": ["Taken."]})
+        raise Conflict(
+            f"Organization '{slug}' already exists.", code=CommonCode.SLUG_TAKEN, fields={"slug": ["Taken."]}
+        )
     try:
         with transaction.atomic():
             organization = Organization.objects.create(slug=slug, name=name.strip() or slug)
     except IntegrityError as exc:  # a concurrent create of the same slug
-        raise Conflict(f"Organization '{slug}' already exists.", code="SLUG_TAKEN") from exc
+        raise Conflict(f"Organization '{slug}' already exists.", code=CommonCode.SLUG_TAKEN) from exc
     Membership.objects.create(organization=organization, user=user, role=OrgRole.OWNER)
     return organization
 
@@ -98,9 +102,13 @@ def new_member_user(*, email: str, members: QuerySet[Any]) -> User:
     """
     user = user_get_by_email(email=email)
     if user is None:
-        raise NotFound("No account with this e-mail.", code="USER_NOT_FOUND", fields={"email": ["Unknown."]})
+        raise NotFound(
+            "No account with this e-mail.", code=OrganizationsCode.USER_NOT_FOUND, fields={"email": ["Unknown."]}
+        )
     if members.filter(user=user).exists():
-        raise Conflict("Already a member.", code="ALREADY_MEMBER", fields={"email": ["Already a member."]})
+        raise Conflict(
+            "Already a member.", code=OrganizationsCode.ALREADY_MEMBER, fields={"email": ["Already a member."]}
+        )
     return user
 
 
@@ -108,7 +116,7 @@ def _membership_for_change(*, organization: Organization, actor_role: str, user_
     _require_manager(actor_role)
     membership = Membership.objects.select_for_update().filter(organization=organization, user_id=user_id).first()
     if membership is None:
-        raise NotFound("No such member.", code="MEMBER_NOT_FOUND")
+        raise NotFound("No such member.", code=CommonCode.MEMBER_NOT_FOUND)
     if membership.role == OrgRole.OWNER and actor_role != OrgRole.OWNER:
         raise PermissionDenied("Only owners can change or remove owners.")
     return membership
@@ -117,7 +125,7 @@ def _membership_for_change(*, organization: Organization, actor_role: str, user_
 def _ensure_other_owner(*, organization: Organization, membership: Membership) -> None:
     others = Membership.objects.filter(organization=organization, role=OrgRole.OWNER).exclude(pk=membership.pk)
     if membership.role == OrgRole.OWNER and not others.select_for_update().exists():
-        raise Conflict("An organization must keep at least one owner.", code="LAST_OWNER")
+        raise Conflict("An organization must keep at least one owner.", code=OrganizationsCode.LAST_OWNER)
 
 
 @transaction.atomic

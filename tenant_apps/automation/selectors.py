@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 
 from shared_apps.foundation.exceptions import NotFound
 from shared_apps.foundation.leases import lease_status
+from tenant_apps.automation.codes import AutomationCode
 
 from .models import DeliveryState, RunState, Webhook, WebhookDelivery, Workflow, WorkflowRun
 
@@ -21,7 +22,7 @@ def workflow_list() -> QuerySet[Workflow]:
 def workflow_get(*, workflow_id: int) -> Workflow:
     found = workflow_list().filter(pk=workflow_id).first() if _pk(workflow_id) else None
     if found is None:
-        raise NotFound(f"No workflow {workflow_id}.", code="WORKFLOW_NOT_FOUND")
+        raise NotFound(f"No workflow {workflow_id}.", code=AutomationCode.WORKFLOW_NOT_FOUND)
     return found
 
 
@@ -35,7 +36,7 @@ def run_list(*, workflow_id: int, state: str | None = None, limit: int = 50) -> 
 def run_get(*, run_id: int) -> WorkflowRun:
     found = WorkflowRun.objects.select_related("workflow").filter(pk=run_id).first() if _pk(run_id) else None
     if found is None:
-        raise NotFound(f"No run {run_id}.", code="RUN_NOT_FOUND")
+        raise NotFound(f"No run {run_id}.", code=AutomationCode.RUN_NOT_FOUND)
     return found
 
 
@@ -46,7 +47,7 @@ def webhook_list() -> QuerySet[Webhook]:
 def webhook_get(*, webhook_id: int) -> Webhook:
     found = webhook_list().filter(pk=webhook_id).first() if _pk(webhook_id) else None
     if found is None:
-        raise NotFound(f"No webhook {webhook_id}.", code="WEBHOOK_NOT_FOUND")
+        raise NotFound(f"No webhook {webhook_id}.", code=AutomationCode.WEBHOOK_NOT_FOUND)
     return found
 
 

@@ -38,6 +38,7 @@ from shared_apps.foundation import prefetch
 from shared_apps.foundation.exceptions import Conflict, NotFound
 from shared_apps.foundation.schemas import connection as schema_connection
 from shared_apps.foundation.schemas import current_schema
+from tenant_apps.data_schemas.codes import DataSchemasCode
 from tenants.routing import DEFINITIONS_KEY_PREFIX
 
 from . import naming
@@ -147,7 +148,7 @@ class SchemaDefs:
     def table(self, name: str) -> TableDef:
         found = self.tables.get(name)
         if found is None:
-            raise NotFound(f"Table '{name}' not found.", code="TABLE_NOT_FOUND")
+            raise NotFound(f"Table '{name}' not found.", code=DataSchemasCode.TABLE_NOT_FOUND)
         return found
 
     def options_context(self, table_id: int | None = None) -> OptionsContext:
@@ -333,7 +334,7 @@ def definitions_forget_local() -> None:
 # --- schema changes under traffic ------------------------------------------------------------------------------------
 
 logger = logging.getLogger(__name__)
-SCHEMA_CHANGED = "SCHEMA_CHANGED"
+SCHEMA_CHANGED = DataSchemasCode.SCHEMA_CHANGED
 _SCHEMA_ERRORS = (ProgrammingError, DataError)  # UndefinedColumn/UndefinedTable/UndefinedFunction; type mismatches
 F = TypeVar("F", bound=Callable[..., Any])
 _used: ContextVar[list[SchemaDefs] | None] = ContextVar("nocode_definitions_used", default=None)

@@ -14,6 +14,7 @@ import re
 from django.db import connection, models
 
 from shared_apps.foundation.exceptions import Conflict, ValidationFailed
+from tenant_apps.data_schemas.codes import DataSchemasCode
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
 SLUG_RULE = "1-51 characters: lower-case letters, digits and single underscores, starting with a letter."
@@ -53,14 +54,14 @@ def _slug_errors(name: object, reserved: frozenset[str]) -> list[str]:
 def table_name_validate(name: object) -> str:
     errors = _slug_errors(name, RESERVED_TABLE_NAMES)
     if errors:
-        raise ValidationFailed("Invalid table name.", code="INVALID_NAME", fields={"name": errors})
+        raise ValidationFailed("Invalid table name.", code=DataSchemasCode.INVALID_NAME, fields={"name": errors})
     return str(name)
 
 
 def field_name_validate(name: object, *, key: str = "name") -> str:
     errors = _slug_errors(name, RESERVED_FIELD_NAMES)
     if errors:
-        raise ValidationFailed("Invalid field name.", code="INVALID_NAME", fields={key: errors})
+        raise ValidationFailed("Invalid field name.", code=DataSchemasCode.INVALID_NAME, fields={key: errors})
     return str(name)
 
 
@@ -105,6 +106,6 @@ def physical_name_check_free(physical: str) -> None:
     if row is not None:
         raise Conflict(
             f"The name is not available: a relation '{physical}' already exists.",
-            code="TABLE_NAME_TAKEN",
+            code=DataSchemasCode.TABLE_NAME_TAKEN,
             fields={"name": [f"The physical table '{physical}' would clash with an existing relation."]},
         )

@@ -1,5 +1,6 @@
 """Reads of table and field definitions (from the per-process definitions cache; see definitions.py)."""
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import NotFound
 
 from .definitions import FieldDef, SchemaDefs, TableDef, schema_definitions
@@ -19,5 +20,5 @@ def field_get(*, table_name: str, field_name: str) -> tuple[SchemaDefs, TableDef
     defs, table = table_get(name=table_name)
     field = table.field(field_name)
     if field is None:
-        raise NotFound(f"Field '{field_name}' not found.", code="FIELD_NOT_FOUND")
+        raise NotFound(f"Field '{field_name}' not found.", code=CommonCode.FIELD_NOT_FOUND)
     return defs, table, field

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from shared_apps.foundation.exceptions import NotFound
 from shared_apps.foundation.leases import lease_status
+from tenant_apps.jobs.codes import JobsCode
 
 from .models import Job, JobState
 
@@ -14,10 +15,10 @@ def job_get(*, job_id: UUID | str) -> Job:
     try:
         UUID(str(job_id))
     except ValueError:
-        raise NotFound("No such job.", code="JOB_NOT_FOUND") from None
+        raise NotFound("No such job.", code=JobsCode.JOB_NOT_FOUND) from None
     job = Job.objects.filter(pk=job_id).first()
     if job is None:
-        raise NotFound("No such job.", code="JOB_NOT_FOUND")
+        raise NotFound("No such job.", code=JobsCode.JOB_NOT_FOUND)
     return job
 
 

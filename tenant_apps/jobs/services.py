@@ -24,6 +24,7 @@ from shared_apps.foundation.leases import (
 from shared_apps.foundation.registry import Registry
 from shared_apps.foundation.schemas import current_schema
 from shared_apps.foundation.tasking import task_publish_in_schema
+from tenant_apps.jobs.codes import JobsCode
 
 from .models import Job, JobState
 
@@ -42,7 +43,7 @@ def job_create(*, kind: str, params: dict[str, Any] | None = None, created_by_id
 def _locked(job_id: UUID | str) -> Job:
     job = Job.objects.select_for_update().filter(pk=job_id).first()
     if job is None:
-        raise NotFound("No such job.", code="JOB_NOT_FOUND")
+        raise NotFound("No such job.", code=JobsCode.JOB_NOT_FOUND)
     return job
 
 

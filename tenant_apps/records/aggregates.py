@@ -14,9 +14,11 @@ from typing import Any
 
 from django.db.models import Aggregate, Avg, Count, Max, Min, Q, Sum
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.numbers import is_digits
 from tenant_apps.data_schemas.definitions import FieldDef, TableDef
+from tenant_apps.records.codes import RecordsCode
 
 from .filters import field_for_filter
 from .selectors import record_queryset
@@ -63,7 +65,9 @@ class AggregateRequest:
 def _fail(errors: dict[str, list[str]]) -> None:
     if errors:
         first_key, first = next(iter(errors.items()))
-        raise ValidationFailed(f"Invalid aggregate: {first_key}: {first[0]}", code="INVALID_AGGREGATE", fields=errors)
+        raise ValidationFailed(
+            f"Invalid aggregate: {first_key}: {first[0]}", code=RecordsCode.INVALID_AGGREGATE, fields=errors
+        )
 
 
 def _group_field(table: TableDef, name: Any, path: str, errors: dict[str, list[str]]) -> FieldDef | None:
@@ -148,7 +152,7 @@ def aggregate_query_parse(table: TableDef, params: Mapping[str, str]) -> Aggrega
     if unknown:
         raise ValidationFailed(
             f"Unknown query parameter: {', '.join(unknown)}.",
-            code="UNKNOWN_PARAMETER",
+            code=CommonCode.UNKNOWN_PARAMETER,
             fields={name: ["Unknown query parameter."] for name in unknown},
         )
     group_by = [n.strip() for n in (params.get("group_by") or "").split(",") if n.strip()]

@@ -19,6 +19,7 @@ from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.jsoncodec import json_loads
 from tenant_apps.data_schemas.definitions import TableDef
 from tenant_apps.data_schemas.field_types import FieldValueError
+from tenant_apps.records.codes import RecordsCode
 
 from .params import SortKey
 
@@ -42,7 +43,7 @@ def cursor_encode(sort: list[SortKey], row: dict[str, Any]) -> str:
 
 
 def _invalid(reason: str) -> ValidationFailed:
-    return ValidationFailed("Invalid cursor.", code="INVALID_CURSOR", fields={"cursor": [reason]})
+    return ValidationFailed("Invalid cursor.", code=RecordsCode.INVALID_CURSOR, fields={"cursor": [reason]})
 
 
 def _value(table: TableDef, name: str, raw: Any) -> Any:

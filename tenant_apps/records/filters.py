@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.jsoncodec import MALFORMED_JSON, JsonInputError, json_loads
 from tenant_apps.data_schemas.definitions import FieldDef, TableDef
@@ -249,7 +250,7 @@ def _has(table: TableDef, field_def: FieldDef, values: list[Any], *, every: bool
 
 def _raise(errors: dict[str, list[str]]) -> None:
     first_path, first = next(iter(errors.items()))
-    raise ValidationFailed(f"Invalid filter: {first_path}: {first[0]}", code="INVALID_FILTER", fields=errors)
+    raise ValidationFailed(f"Invalid filter: {first_path}: {first[0]}", code=CommonCode.INVALID_FILTER, fields=errors)
 
 
 def filter_build(table: TableDef, tree: Any, *, path: str = "filter") -> Q | None:

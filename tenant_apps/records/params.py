@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.numbers import is_digits
 from tenant_apps.data_schemas.definitions import TableDef
 from tenant_apps.data_schemas.naming import AUTOMATIC_FIELDS
+from tenant_apps.records.codes import RecordsCode
 
 LIST_PARAMS: set[str] = {"fields", "sort", "page", "page_size", "cursor", "count", "expand"}
 GET_PARAMS: set[str] = {"fields", "expand"}
@@ -48,7 +50,7 @@ def _unknown_params(params: Mapping[str, str], allowed: set[str]) -> None:
     if unknown:
         raise ValidationFailed(
             f"Unknown query parameter: {', '.join(unknown)}.",
-            code="UNKNOWN_PARAMETER",
+            code=CommonCode.UNKNOWN_PARAMETER,
             fields={name: ["Unknown query parameter."] for name in unknown},
         )
 
@@ -62,7 +64,7 @@ def output_fields(table: TableDef, raw: str | None, expand: list[str]) -> list[s
     unknown = [name for name in wanted if name not in all_names]
     if unknown or not wanted:
         messages = [f"Unknown field '{name}'." for name in unknown] or ["Name at least one field."]
-        raise ValidationFailed("Invalid fields.", code="UNKNOWN_FIELD", fields={"fields": messages})
+        raise ValidationFailed("Invalid fields.", code=RecordsCode.UNKNOWN_FIELD, fields={"fields": messages})
     chosen = {"id", *wanted, *expand}
     return [name for name in all_names if name in chosen]
 
@@ -79,7 +81,7 @@ def expand_parse(table: TableDef, raw: str | None) -> list[str]:
         elif not field.field_type.links_records:
             errors.append(f"'{name}' is not a link field.")
     if errors:
-        raise ValidationFailed("Invalid expand.", code="UNKNOWN_FIELD", fields={"expand": errors})
+        raise ValidationFailed("Invalid expand.", code=RecordsCode.UNKNOWN_FIELD, fields={"expand": errors})
     return list(dict.fromkeys(names))
 
 
@@ -99,7 +101,7 @@ def sort_parse(table: TableDef, raw: str | None) -> list[SortKey]:
         else:
             keys.append(SortKey(name, descending))
     if errors:
-        raise ValidationFailed("Invalid sort.", code="INVALID_SORT", fields={"sort": errors})
+        raise ValidationFailed("Invalid sort.", code=RecordsCode.INVALID_SORT, fields={"sort": errors})
     if not any(key.field == "id" for key in keys):
         keys.append(SortKey("id"))
     return keys
@@ -114,7 +116,7 @@ def _positive_int(params: Mapping[str, str], name: str, *, default: int, maximum
     value = int(raw)
     if maximum is not None and value > maximum:
         raise ValidationFailed(
-            f"{name} is at most {maximum}.", code="PAGE_TOO_LARGE", fields={name: [f"At most {maximum}."]}
+            f"{name} is at most {maximum}.", code=RecordsCode.PAGE_TOO_LARGE, fields={name: [f"At most {maximum}."]}
         )
     return value
 

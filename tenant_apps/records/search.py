@@ -18,6 +18,7 @@ from shared_apps.foundation import ddl
 from shared_apps.foundation.exceptions import ValidationFailed
 from tenant_apps.data_schemas.definitions import TableDef
 from tenant_apps.data_schemas.search_index import SEARCHABLE_TYPES, search_columns
+from tenant_apps.records.codes import RecordsCode
 
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 10
@@ -26,7 +27,7 @@ _SEPARATORS = re.compile(ddl.SEARCH_SEPARATORS)
 
 
 def _invalid(message: str) -> ValidationFailed:
-    return ValidationFailed(f"Invalid search: {message}", code="INVALID_SEARCH", fields={"search": [message]})
+    return ValidationFailed(f"Invalid search: {message}", code=RecordsCode.INVALID_SEARCH, fields={"search": [message]})
 
 
 def _literal(text: str) -> str:

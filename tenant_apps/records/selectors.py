@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Q, QuerySet
 
 from shared_apps.foundation.exceptions import NotFound
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
+from tenant_apps.records.codes import RecordsCode
 
 from .cursor import cursor_decode, cursor_encode, keyset_after
 from .params import ListParams, SortKey
@@ -197,7 +198,7 @@ def record_get(
     if 0 < record_id <= MAX_RECORD_ID:
         row = _values(record_queryset(table=table).filter(id=record_id), table, names).first()
     if row is None:
-        raise NotFound(f"No record {record_id} in '{table.name}'.", code="RECORD_NOT_FOUND")
+        raise NotFound(f"No record {record_id} in '{table.name}'.", code=RecordsCode.RECORD_NOT_FOUND)
     rows = rows_finish(table, [row])
     if expand:
         _expand(defs, table, rows, list(expand))

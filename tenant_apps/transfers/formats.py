@@ -18,8 +18,10 @@ from typing import IO, Any
 
 from django.conf import settings
 
+from shared_apps.foundation.codes import ErrorCode
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.jsoncodec import json_loads
+from tenant_apps.transfers.codes import TransfersCode
 
 FORMATS = ("csv", "json", "xlsx")
 CONTENT_TYPES = {
@@ -37,7 +39,7 @@ class Sheet:
     rows: list[dict[str, Any]]
 
 
-def _bad(message: str, code: str = "INVALID_FILE") -> ValidationFailed:
+def _bad(message: str, code: ErrorCode = TransfersCode.INVALID_FILE) -> ValidationFailed:
     return ValidationFailed(message, code=code, fields={"file": [message]})
 
 
@@ -46,7 +48,7 @@ def format_of(*, name: str, given: str | None) -> str:
     if fmt not in FORMATS:
         raise ValidationFailed(
             "Unsupported file format.",
-            code="UNSUPPORTED_FORMAT",
+            code=TransfersCode.UNSUPPORTED_FORMAT,
             fields={"format": [f"One of: {', '.join(FORMATS)} (from the file name or the 'format' field)."]},
         )
     return fmt
@@ -71,7 +73,9 @@ def _limit_rows(count: int) -> None:
     limit = settings.NOCODE["IMPORT_MAX_ROWS"]
     if count > limit:
         raise ValidationFailed(
-            f"At most {limit} rows per import.", code="TOO_MANY_ROWS", fields={"file": [f"More than {limit} rows."]}
+            f"At most {limit} rows per import.",
+            code=TransfersCode.TOO_MANY_ROWS,
+            fields={"file": [f"More than {limit} rows."]},
         )
 
 

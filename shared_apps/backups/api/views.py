@@ -7,6 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.backups.codes import BackupsCode
 from shared_apps.foundation.api.requests import AuthedRequest
 from shared_apps.foundation.api.schemas import error_response
 from shared_apps.foundation.exceptions import Conflict
@@ -63,6 +64,6 @@ class BackupDownloadView(APIView):
         if backup.status != BackupStatus.SUCCEEDED:
             raise Conflict(
                 f"Backup {backup.pk} is {backup.status}; only a finished backup can be downloaded.",
-                code="BACKUP_NOT_READY",
+                code=BackupsCode.BACKUP_NOT_READY,
             )
         return backup_file_response(backup)

@@ -10,10 +10,12 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from shared_apps.foundation.codes import CommonCode
+
 from ..exceptions import ValidationFailed
 
 UNKNOWN_KEY = "Unknown key."
-UNKNOWN_PARAMETER_CODE = "UNKNOWN_PARAMETER"
+UNKNOWN_PARAMETER_CODE = CommonCode.UNKNOWN_PARAMETER
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.foundation.codes import CommonCode
+
 from ..errors import error_body
 from ..health import health_report
 from .schemas import HealthReportSerializer
@@ -27,7 +29,7 @@ class HealthView(APIView):
         if ok:
             return Response({"status": "ok", "checks": checks})
         down = ", ".join(name for name, result in checks.items() if result["status"] != "ok")
-        body = {"status": "unavailable", "checks": checks, **error_body("UNHEALTHY", f"Down: {down}.")}
+        body = {"status": "unavailable", "checks": checks, **error_body(CommonCode.UNHEALTHY, f"Down: {down}.")}
         return Response(body, status=503)
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.errors import json_error, json_not_found
 
 from .. import metrics
@@ -19,7 +20,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         return json_not_found(request)
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        response = json_error(401, "NOT_AUTHENTICATED", "A valid metrics bearer token is required.")
+        response = json_error(401, CommonCode.NOT_AUTHENTICATED, "A valid metrics bearer token is required.")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     body, content_type = metrics.exposition()

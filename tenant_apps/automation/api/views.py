@@ -21,6 +21,7 @@ from shared_apps.foundation.api.requests import ProjectRequest
 from shared_apps.foundation.bodylimit import request_too_large
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
 from shared_apps.foundation.numbers import is_digits
+from tenant_apps.automation.codes import AutomationCode
 from tenant_apps.data_schemas.models import Table
 from tenants.access import project_access
 from tenants.permissions import ProjectPermission
@@ -203,7 +204,7 @@ class HookView(APIView):
     )
     def post(self, request: ProjectRequest, secret: str) -> Response | HttpResponse:
         if getattr(request, "tenant", None) is None:
-            raise NotFound("No such hook.", code="HOOK_NOT_FOUND")
+            raise NotFound("No such hook.", code=AutomationCode.HOOK_NOT_FOUND)
         if len(request.body) > MAX_HOOK_BODY:
             return request_too_large(MAX_HOOK_BODY, len(request.body))
         body = request.data if request.body else {}

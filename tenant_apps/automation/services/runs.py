@@ -12,6 +12,7 @@ from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.leases import LeaseSweep, lease_queue, lease_release
 from shared_apps.foundation.schemas import current_schema
 from shared_apps.foundation.tasking import task_publish_in_schema
+from tenant_apps.automation.codes import AutomationCode
 from tenant_apps.data_schemas.definitions import schema_definitions
 
 from ..models import RunState, TriggerType, Workflow, WorkflowRun
@@ -105,7 +106,7 @@ def hook_trigger(*, secret: str, body: Any) -> WorkflowRun:
     if 20 <= len(secret) <= 64:
         workflow = Workflow.objects.filter(hook_secret=secret, trigger_type=TriggerType.WEBHOOK, active=True).first()
     if workflow is None:
-        raise NotFound("No such hook.", code="HOOK_NOT_FOUND")
+        raise NotFound("No such hook.", code=AutomationCode.HOOK_NOT_FOUND)
     trigger = body if isinstance(body, dict) else {"body": body}
     run = WorkflowRun.objects.create(workflow=workflow, trigger=TriggerType.WEBHOOK, payload={"trigger": trigger})
     _queue_on_commit(run)

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import DomainError, NotFound, ValidationFailed
 from tenant_apps.data_schemas import filestore
 from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef
@@ -47,7 +48,9 @@ def filter_condition(table: TableDef, name: str, op: str, raw: str) -> Q | None:
     if not name:
         return None
     if field_for_filter(table, name) is None:
-        raise ValidationFailed(f"Unknown field '{name}'.", code="INVALID_FILTER", fields={"filter": ["Unknown field."]})
+        raise ValidationFailed(
+            f"Unknown field '{name}'.", code=CommonCode.INVALID_FILTER, fields={"filter": ["Unknown field."]}
+        )
     return compact_conditions(table, {f"{name}__{op or 'eq'}": [raw]})
 
 

@@ -7,9 +7,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from shared_apps.foundation import ddl
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.confirmation import confirmation_require
 from shared_apps.foundation.exceptions import Conflict, NotFound, ValidationFailed
 from shared_apps.foundation.schemas import current_schema
+from tenant_apps.data_schemas.codes import DataSchemasCode
 
 from .. import filestore, naming, physical, search_index
 from ..definitions import (
@@ -56,7 +58,7 @@ def field_add(*, cursor: Any, table: Table, spec: FieldSpec, position: int, pref
         if rows and field.required and field.default is None:
             raise ValidationFailed(
                 "The table has records: a new required field needs a default.",
-                code="DEFAULT_REQUIRED",
+                code=DataSchemasCode.DEFAULT_REQUIRED,
                 fields={f"{prefix}default": ["Required for a required field on a table with records."]},
             )
         if rows and field.default is not None:
@@ -74,7 +76,7 @@ def field_add(*, cursor: Any, table: Table, spec: FieldSpec, position: int, pref
     except IntegrityError as exc:
         raise Conflict(
             "The default would make existing values not unique.",
-            code="UNIQUE_VIOLATION",
+            code=CommonCode.UNIQUE_VIOLATION,
             fields={f"{prefix}unique": ["Existing records would share the default value."]},
         ) from exc
     return field
@@ -88,11 +90,13 @@ def field_create(*, table_name: str, spec: FieldSpec) -> FieldDef:
         if len(existing) >= max_fields:
             raise ValidationFailed(
                 f"A table has at most {max_fields} fields.",
-                code="LIMIT_REACHED",
+                code=CommonCode.LIMIT_REACHED,
                 fields={"name": [f"Limit of {max_fields} fields reached."]},
             )
         if any(f.name == spec.name for f in existing):
-            raise Conflict(f"Field '{spec.name}' already exists.", code="FIELD_EXISTS", fields={"name": ["Taken."]})
+            raise Conflict(
+                f"Field '{spec.name}' already exists.", code=DataSchemasCode.FIELD_EXISTS, fields={"name": ["Taken."]}
+            )
         position = max((f.position for f in existing), default=-1) + 1
         field = field_add(cursor=cursor, table=table, spec=spec, position=position)
         if search_index.searchable(field):
@@ -104,7 +108,7 @@ def field_create(*, table_name: str, spec: FieldSpec) -> FieldDef:
 def field_get(table: Table, name: str) -> FieldDef:
     row = Field.objects.filter(table=table, name=name).values(*FIELD_VALUES).first()
     if row is None:
-        raise NotFound(f"Field '{name}' not found.", code="FIELD_NOT_FOUND")
+        raise NotFound(f"Field '{name}' not found.", code=CommonCode.FIELD_NOT_FOUND)
     return field_def_from_row(row)
 
 

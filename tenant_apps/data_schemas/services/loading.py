@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from shared_apps.foundation.exceptions import NotFound
 from shared_apps.foundation.schemas import current_schema
+from tenant_apps.data_schemas.codes import DataSchemasCode
 
 from .. import naming, search_index
 from ..definitions import (
@@ -27,7 +28,7 @@ from ..models import Field, Table
 def table_locked(name: str) -> Table:
     table = Table.objects.select_for_update().filter(name=name).first()
     if table is None:
-        raise NotFound(f"Table '{name}' not found.", code="TABLE_NOT_FOUND")
+        raise NotFound(f"Table '{name}' not found.", code=DataSchemasCode.TABLE_NOT_FOUND)
     return table
 
 
@@ -49,7 +50,7 @@ def options_context_for(table_id: int | None) -> OptionsContext:
 def physical_of(table_id: int) -> str:
     name = Table.objects.filter(pk=table_id).values_list("name", flat=True).first()
     if name is None:
-        raise NotFound("Link target not found.", code="TABLE_NOT_FOUND")
+        raise NotFound("Link target not found.", code=DataSchemasCode.TABLE_NOT_FOUND)
     return naming.physical_table(name)
 
 

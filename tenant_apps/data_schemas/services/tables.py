@@ -6,9 +6,11 @@ from django.db import transaction
 from django.db.models import Max
 
 from shared_apps.foundation import ddl
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.confirmation import confirmation_require
 from shared_apps.foundation.exceptions import Conflict, ValidationFailed
 from shared_apps.foundation.schemas import current_schema
+from tenant_apps.data_schemas.codes import DataSchemasCode
 
 from .. import filestore, naming, physical, search_index
 from ..definitions import (
@@ -29,7 +31,7 @@ def table_create(
     max_fields = limit_of("MAX_FIELDS_PER_TABLE")
     if len(fields) > max_fields:
         raise ValidationFailed(
-            f"A table has at most {max_fields} fields.", code="LIMIT_REACHED", fields={"fields": ["Too many."]}
+            f"A table has at most {max_fields} fields.", code=CommonCode.LIMIT_REACHED, fields={"fields": ["Too many."]}
         )
     with ddl.ddl_block() as cursor:
         ddl.schema_lock(cursor=cursor, key="tables")
@@ -37,11 +39,11 @@ def table_create(
         if Table.objects.count() >= max_tables:
             raise ValidationFailed(
                 f"A project has at most {max_tables} tables.",
-                code="LIMIT_REACHED",
+                code=CommonCode.LIMIT_REACHED,
                 fields={"name": [f"Limit of {max_tables} tables reached."]},
             )
         if Table.objects.filter(name=name).exists():
-            raise Conflict(f"Table '{name}' already exists.", code="TABLE_EXISTS", fields={"name": ["Taken."]})
+            raise Conflict(f"Table '{name}' already exists.", code=CommonCode.TABLE_EXISTS, fields={"name": ["Taken."]})
         naming.physical_name_check_free(naming.physical_table(name))
         position = (Table.objects.aggregate(m=Max("position"))["m"] or 0) + 1
         table = Table.objects.create(
@@ -77,7 +79,9 @@ def table_update(
             naming.table_name_validate(name)
             ddl.schema_lock(cursor=cursor, key="tables")
             if Table.objects.filter(name=name).exists():
-                raise Conflict(f"Table '{name}' already exists.", code="TABLE_EXISTS", fields={"name": ["Taken."]})
+                raise Conflict(
+                    f"Table '{name}' already exists.", code=CommonCode.TABLE_EXISTS, fields={"name": ["Taken."]}
+                )
             naming.physical_name_check_free(naming.physical_table(name))
             ddl.table_rename(
                 cursor=cursor, table=naming.physical_table(table.name), new_name=naming.physical_table(name)
@@ -109,7 +113,7 @@ def table_delete(*, table_name: str, confirm: str | None) -> None:
         if inbound:
             raise Conflict(
                 f"Table '{table_name}' is linked from {', '.join(sorted(inbound))}; delete those fields first.",
-                code="TABLE_IN_USE",
+                code=DataSchemasCode.TABLE_IN_USE,
                 fields={"links": sorted(inbound)},
             )
         for field in fields_of(table):

@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shared_apps.foundation import ddl
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import Conflict, ValidationFailed
+from tenant_apps.data_schemas.codes import DataSchemasCode
 
 from .. import conversion, naming, physical, search_index
 from ..conversion import ConversionReport
@@ -90,11 +92,13 @@ def field_update(
         )
         table_physical = naming.physical_table(table.name)
         if new.name != old.name and Field.objects.filter(table=table, name=new.name).exists():
-            raise Conflict(f"Field '{new.name}' already exists.", code="FIELD_EXISTS", fields={"name": ["Taken."]})
+            raise Conflict(
+                f"Field '{new.name}' already exists.", code=DataSchemasCode.FIELD_EXISTS, fields={"name": ["Taken."]}
+            )
         if old.field_type.links_records and old.options != new.options:
             raise ValidationFailed(
                 "A link's target and multiplicity cannot change.",
-                code="NOT_CONVERTIBLE",
+                code=DataSchemasCode.NOT_CONVERTIBLE,
                 fields={"options": ["Create a new link field instead."]},
             )
         report: ConversionReport | None = None
@@ -102,7 +106,9 @@ def field_update(
             try:
                 report = conversion.conversion_check(cursor=cursor, physical=table_physical, old=old, new=new)
             except NotConvertible as exc:
-                raise ValidationFailed(str(exc), code="NOT_CONVERTIBLE", fields={"type": [str(exc)]}) from exc
+                raise ValidationFailed(
+                    str(exc), code=DataSchemasCode.NOT_CONVERTIBLE, fields={"type": [str(exc)]}
+                ) from exc
         if dry_run:
             transaction.set_rollback(True)
             return FieldUpdateResult(field=new, conversion=report, dry_run=True)
@@ -134,13 +140,13 @@ def _refuse_lossy(report: ConversionReport, new: FieldDef, on_invalid: str) -> N
     if on_invalid != "set_null":
         raise ValidationFailed(
             message + ' Fix them, or pass "on_invalid": "set_null" to empty them.',
-            code="CONVERSION_WOULD_LOSE_DATA",
+            code=DataSchemasCode.CONVERSION_WOULD_LOSE_DATA,
             fields={"type": [message]},
         )
     if new.required:
         raise ValidationFailed(
             message + " A required field cannot empty them.",
-            code="CONVERSION_WOULD_LOSE_DATA",
+            code=DataSchemasCode.CONVERSION_WOULD_LOSE_DATA,
             fields={"required": ["Values that do not convert cannot be emptied in a required field."]},
         )
 
@@ -162,7 +168,7 @@ def _field_apply(
         except IntegrityError as exc:
             raise Conflict(
                 "Converted values would not be unique.",
-                code="UNIQUE_VIOLATION",
+                code=CommonCode.UNIQUE_VIOLATION,
                 fields={"unique": ["Some values become equal after the conversion."]},
             ) from exc
     if new.name != old.name:
@@ -175,7 +181,7 @@ def _field_apply(
         except IntegrityError as exc:
             raise Conflict(
                 "Converted values would not be unique.",
-                code="UNIQUE_VIOLATION",
+                code=CommonCode.UNIQUE_VIOLATION,
                 fields={"unique": ["Some values differ only in case (unique e-mail addresses ignore case)."]},
             ) from exc
     if new.required != old.required:
@@ -184,7 +190,7 @@ def _field_apply(
             if missing:
                 raise ValidationFailed(
                     f"{missing} records have no value for '{new.name}'.",
-                    code="VALUES_MISSING",
+                    code=DataSchemasCode.VALUES_MISSING,
                     fields={"required": [f"{missing} records have no value; fill them first."]},
                 )
         ddl.column_not_null_set(cursor=cursor, table=physical_name, column=new.name, not_null=new.required)
@@ -194,6 +200,6 @@ def _field_apply(
         except IntegrityError as exc:
             raise Conflict(
                 f"Existing values of '{new.name}' are not unique.",
-                code="UNIQUE_VIOLATION",
+                code=CommonCode.UNIQUE_VIOLATION,
                 fields={"unique": ["Existing records share values; make them distinct first."]},
             ) from exc

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from shared_apps.foundation.exceptions import Conflict
+from tenant_apps.data_schemas.codes import DataSchemasCode
 
 from .. import services
 from ..definitions import SchemaDefs, definitions_load
@@ -31,7 +32,7 @@ def drops_refuse(plan: Plan) -> None:
     if drops:
         raise Conflict(
             f'The spec would drop {", ".join(drops)}; pass "allow_drop": true to allow it.',
-            code="DROP_NOT_ALLOWED",
+            code=DataSchemasCode.DROP_NOT_ALLOWED,
             fields={"allow_drop": drops},
         )
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared_apps.foundation.exceptions import ValidationFailed
+from tenant_apps.data_schemas.codes import DataSchemasCode
 
 from .. import naming
 from ..definitions import FieldDef
@@ -134,7 +135,9 @@ def spec_normalize(spec: Any) -> list[WantedTable]:
         wanted.append(table)
     if errors:
         first, messages = next(iter(errors.items()))
-        raise ValidationFailed(f"Invalid spec: {first}: {messages[0]}", code="INVALID_SPEC", fields=errors)
+        raise ValidationFailed(
+            f"Invalid spec: {first}: {messages[0]}", code=DataSchemasCode.INVALID_SPEC, fields=errors
+        )
     return wanted
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared_apps.foundation.exceptions import ValidationFailed
+from tenant_apps.data_schemas.codes import DataSchemasCode
 
 from ..definitions import FieldDef, SchemaDefs, TableDef, options_context, schema_definitions
 from ..field_types import OptionsContext, field_types
@@ -105,7 +106,9 @@ def spec_plan(spec: Any, *, defs: SchemaDefs | None = None) -> Plan:
         _plan_fields(table, current, context, t_index, field_steps, late_links, drop_field_steps, reorders, errors)
     if errors:
         first, messages = next(iter(errors.items()))
-        raise ValidationFailed(f"Invalid spec: {first}: {messages[0]}", code="INVALID_SPEC", fields=errors)
+        raise ValidationFailed(
+            f"Invalid spec: {first}: {messages[0]}", code=DataSchemasCode.INVALID_SPEC, fields=errors
+        )
     dropped_tables = [t for t in sorted(defs.tables.values(), key=lambda t: t.id) if t.name not in wanted_names]
     dropped_names = {t.name for t in dropped_tables}
     for dropped in dropped_tables:  # links between dropped tables go first, so each table can be dropped

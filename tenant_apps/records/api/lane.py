@@ -51,6 +51,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from shared_apps.foundation import prefetch
 from shared_apps.foundation.api.renderers import json_dumps
 from shared_apps.foundation.bodylimit import body_limit_refusal
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.errors import domain_error_answer, error_body, outage_answer
 from shared_apps.foundation.exceptions import DomainError
 from shared_apps.foundation.jsoncodec import JsonInputError, json_loads
@@ -439,7 +440,7 @@ def _execute(request: WSGIRequest, match: re.Match[str], data: dict[str, Any] | 
         if outage is not None:
             return outage[0], json_dumps(outage[1])
         logger.exception("Unhandled error in the records lane")
-        return 500, json_dumps(error_body("SERVER_ERROR", "Internal server error."))
+        return 500, json_dumps(error_body(CommonCode.SERVER_ERROR, "Internal server error."))
 
 
 def lane_outage_answer(exc: BaseException) -> tuple[str, list[tuple[str, str]], bytes] | None:

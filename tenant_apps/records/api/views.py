@@ -16,9 +16,11 @@ from rest_framework.views import APIView
 from shared_apps.foundation.api.parsers import JsonParser
 from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
 from tenant_apps.data_schemas import filestore
 from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef, definitions_retrying, schema_definitions
+from tenant_apps.records.codes import RecordsCode
 from tenants.permissions import ProjectPermission
 
 from .. import services
@@ -52,7 +54,7 @@ def _only_params(request: ProjectRequest, allowed: set[str]) -> None:
     if unknown:
         raise ValidationFailed(
             f"Unknown query parameter: {', '.join(unknown)}.",
-            code="UNKNOWN_PARAMETER",
+            code=CommonCode.UNKNOWN_PARAMETER,
             fields={name: ["Unknown query parameter."] for name in unknown},
         )
 
@@ -74,7 +76,7 @@ def record_get_plain(*, table: str, record_id: int) -> dict[str, Any]:
     _, table_def = _table(table)
     row = record_get_fast(table=table_def, record_id=record_id)
     if row is None:
-        raise NotFound(f"No record {record_id} in '{table_def.name}'.", code="RECORD_NOT_FOUND")
+        raise NotFound(f"No record {record_id} in '{table_def.name}'.", code=RecordsCode.RECORD_NOT_FOUND)
     return row
 
 
@@ -202,7 +204,9 @@ class RecordFileView(RecordsView):
         limit = settings.NOCODE["FILE_MAX_BYTES"]
         if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
             raise ValidationFailed(
-                f"Files are at most {limit} bytes.", code="FILE_TOO_LARGE", fields={"file": [f"At most {limit} bytes."]}
+                f"Files are at most {limit} bytes.",
+                code=CommonCode.FILE_TOO_LARGE,
+                fields={"file": [f"At most {limit} bytes."]},
             )
         upload = request.FILES.get("file")
         if upload is None:

@@ -11,8 +11,10 @@ from rest_framework.views import APIView
 
 from shared_apps.foundation.api.renderers import OrjsonRenderer
 from shared_apps.foundation.api.requests import ProjectRequest
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import ValidationFailed
 from tenant_apps.data_schemas.definitions import definitions_retrying, schema_definitions
+from tenant_apps.records.codes import RecordsCode
 from tenants.permissions import ProjectPermission
 
 from ..aggregates import aggregate_query_parse, aggregate_request_build, record_aggregate
@@ -41,7 +43,7 @@ class AggregateView(APIView):
             names = sorted(request.query_params)
             raise ValidationFailed(
                 "Give everything in the body.",
-                code="UNKNOWN_PARAMETER",
+                code=CommonCode.UNKNOWN_PARAMETER,
                 fields={name: ["Unknown query parameter."] for name in names},
             )
         body: Any = request.data
@@ -53,7 +55,9 @@ class AggregateView(APIView):
                 f"Unknown key(s): {', '.join(unknown)}.", fields={key: ["Unknown key."] for key in unknown}
             )
         if "search" in body and not isinstance(body["search"], str):
-            raise ValidationFailed("Invalid search.", code="INVALID_SEARCH", fields={"search": ["Expected a string."]})
+            raise ValidationFailed(
+                "Invalid search.", code=RecordsCode.INVALID_SEARCH, fields={"search": ["Expected a string."]}
+            )
         where = where_from_body(table_def, body)
         spec = aggregate_request_build(
             table_def, group_by=body.get("group_by"), metrics=body.get("metrics"), limit=body.get("limit")

@@ -9,10 +9,12 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import Conflict, DomainError, ValidationFailed
 from shared_apps.foundation.jsoncodec import json_dumps
 from tenant_apps.data_schemas import naming
 from tenant_apps.data_schemas.definitions import FieldDef, TableDef
+from tenant_apps.records.codes import RecordsCode
 from tenants.usage import request_counted, writes_count
 
 from ..validation import CleanRow, Errors
@@ -53,7 +55,7 @@ def integrity_error(table: TableDef, exc: IntegrityError, *, prefix: str = "") -
         label = field.name if field else "a unique field"
         return Conflict(
             f"A record with this {label} already exists.",
-            code="UNIQUE_VIOLATION",
+            code=CommonCode.UNIQUE_VIOLATION,
             fields={name: ["A record with this value already exists."]},
         )
     if isinstance(cause, psycopg.errors.ForeignKeyViolation):
@@ -88,7 +90,9 @@ def unique_check(table: TableDef, rows: Sequence[CleanRow], *, bulk: bool, skip:
                     errors.add(index, field.name, "A record with this value already exists.")
     if errors.fields:
         names = sorted({key.rsplit(".", 1)[-1] for key in errors.fields})
-        raise Conflict(f"Unique value already used: {', '.join(names)}.", code="UNIQUE_VIOLATION", fields=errors.fields)
+        raise Conflict(
+            f"Unique value already used: {', '.join(names)}.", code=CommonCode.UNIQUE_VIOLATION, fields=errors.fields
+        )
 
 
 def bulk_limit(rows: Sequence[Any], key: str = "records") -> None:
@@ -97,7 +101,9 @@ def bulk_limit(rows: Sequence[Any], key: str = "records") -> None:
         raise ValidationFailed("Nothing to write.", fields={key: ["Give at least one record."]})
     if len(rows) > limit:
         raise ValidationFailed(
-            f"At most {limit} records per request.", code="TOO_MANY_RECORDS", fields={key: [f"At most {limit}."]}
+            f"At most {limit} records per request.",
+            code=RecordsCode.TOO_MANY_RECORDS,
+            fields={key: [f"At most {limit}."]},
         )
 
 

@@ -7,10 +7,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.functions import Now
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
 from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas import filestore
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
+from tenant_apps.records.codes import RecordsCode
 
 from ..events import record_changes
 from ..selectors import MAX_RECORD_ID, record_get
@@ -20,7 +22,7 @@ from .checks import writes_counted
 def _file_field(table: TableDef, name: str) -> FieldDef:
     field = table.field(name)
     if field is None or not field.field_type.stores_files:
-        raise NotFound(f"No file field '{name}' in '{table.name}'.", code="FIELD_NOT_FOUND")
+        raise NotFound(f"No file field '{name}' in '{table.name}'.", code=CommonCode.FIELD_NOT_FOUND)
     return field
 
 
@@ -38,7 +40,9 @@ def record_file_upload(
     limit = settings.NOCODE["FILE_MAX_BYTES"]
     if size > limit:
         raise ValidationFailed(
-            f"Files are at most {limit} bytes.", code="FILE_TOO_LARGE", fields={"file": [f"At most {limit} bytes."]}
+            f"Files are at most {limit} bytes.",
+            code=CommonCode.FILE_TOO_LARGE,
+            fields={"file": [f"At most {limit} bytes."]},
         )
     manager = table.model._default_manager
     with transaction.atomic():
@@ -46,7 +50,7 @@ def record_file_upload(
         if 0 < record_id <= MAX_RECORD_ID:
             found = manager.select_for_update().filter(id=record_id).values_list("id", field.name).first()
         if found is None:
-            raise NotFound(f"No record {record_id} in '{table.name}'.", code="RECORD_NOT_FOUND")
+            raise NotFound(f"No record {record_id} in '{table.name}'.", code=RecordsCode.RECORD_NOT_FOUND)
         previous = found[1]
         metadata = filestore.file_save(
             schema=current_schema(),
@@ -77,7 +81,7 @@ def record_file_get(*, table: TableDef, record_id: int, field_name: str) -> dict
     if 0 < record_id <= MAX_RECORD_ID:
         value = table.model._default_manager.filter(id=record_id).values_list(field.name, flat=True).first()
     if not value:
-        raise NotFound("No file here.", code="FILE_NOT_FOUND")
+        raise NotFound("No file here.", code=RecordsCode.FILE_NOT_FOUND)
     return value
 
 

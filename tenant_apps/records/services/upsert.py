@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from shared_apps.foundation.exceptions import ValidationFailed
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
 from tenant_apps.data_schemas.field_types import FieldValueError
+from tenant_apps.records.codes import RecordsCode
 
 from ..events import record_changes
 from ..selectors import records_by_ids
@@ -51,7 +52,7 @@ def records_upsert(*, defs: SchemaDefs, table: TableDef, rows: Sequence[Any], ke
     if key_field is None or not key_field.unique or not key_field.has_column:
         raise ValidationFailed(
             "upsert_on must name a unique field.",
-            code="INVALID_UPSERT_KEY",
+            code=RecordsCode.INVALID_UPSERT_KEY,
             fields={"upsert_on": [f"'{key}' is not a unique field of '{table.name}'."]},
         )
     if bulk:

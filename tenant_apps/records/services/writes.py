@@ -10,6 +10,7 @@ from shared_apps.foundation.exceptions import Conflict, NotFound, ValidationFail
 from shared_apps.foundation.jsoncodec import json_dumps
 from tenant_apps.data_schemas import filestore
 from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef
+from tenant_apps.records.codes import RecordsCode
 
 from ..events import record_changes
 from ..selectors import MAX_RECORD_ID, record_get, records_by_ids, rows_finish
@@ -126,7 +127,7 @@ def rows_update(table: TableDef, rows: Sequence[CleanRow], *, replace: bool) -> 
 def record_update(*, defs: SchemaDefs, table: TableDef, record_id: int, data: Any, replace: bool) -> dict[str, Any]:
     """PATCH (`replace=False`, only the given fields) or PUT (`replace=True`, omitted fields reset)."""
     if record_id not in _existing_ids(table, [record_id]):
-        raise NotFound(f"No record {record_id} in '{table.name}'.", code="RECORD_NOT_FOUND")
+        raise NotFound(f"No record {record_id} in '{table.name}'.", code=RecordsCode.RECORD_NOT_FOUND)
     cleaned = rows_clean(defs, table, [data], mode="replace" if replace else "update", bulk=False)
     cleaned[0].record_id = record_id
     unique_check(table, cleaned, bulk=False)
@@ -186,7 +187,7 @@ def _delete(table: TableDef, ids: Sequence[int]) -> int:
     except IntegrityError as exc:
         raise Conflict(
             "Other records link to this record through a required link; change them first.",
-            code="RECORD_IN_USE",
+            code=RecordsCode.RECORD_IN_USE,
             fields={"id": ["Still linked from a required link field."]},
         ) from exc
     if paths:
@@ -197,7 +198,7 @@ def _delete(table: TableDef, ids: Sequence[int]) -> int:
 
 def record_delete(*, table: TableDef, record_id: int) -> None:
     if record_id not in _existing_ids(table, [record_id]):
-        raise NotFound(f"No record {record_id} in '{table.name}'.", code="RECORD_NOT_FOUND")
+        raise NotFound(f"No record {record_id} in '{table.name}'.", code=RecordsCode.RECORD_NOT_FOUND)
     _delete(table, [record_id])
 
 
@@ -210,7 +211,7 @@ def records_delete(*, table: TableDef, ids: Any) -> int:
     if missing:
         raise NotFound(
             "Unknown record ids; nothing was deleted.",
-            code="RECORD_NOT_FOUND",
+            code=RecordsCode.RECORD_NOT_FOUND,
             fields={"ids": [f"No records with ids {', '.join(map(str, missing))}."]},
         )
     return _delete(table, list(set(ids)))

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from shared_apps.foundation.api.parsers import JsonParser
 from shared_apps.foundation.api.requests import ProjectRequest
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.jsoncodec import JsonInputError, json_loads
 from tenant_apps.jobs.api.views import job_data
@@ -49,7 +50,7 @@ def _upload(request: ProjectRequest, allowed: set[str]) -> tuple[str, bytes, dic
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
         raise ValidationFailed(
             f"Import files are at most {limit} bytes.",
-            code="FILE_TOO_LARGE",
+            code=CommonCode.FILE_TOO_LARGE,
             fields={"file": [f"At most {limit} bytes."]},
         )
     unknown = sorted((set(request.data) | set(request.FILES)) - allowed)
@@ -61,7 +62,7 @@ def _upload(request: ProjectRequest, allowed: set[str]) -> tuple[str, bytes, dic
     if (upload.size or 0) > limit:
         raise ValidationFailed(
             f"Import files are at most {limit} bytes.",
-            code="FILE_TOO_LARGE",
+            code=CommonCode.FILE_TOO_LARGE,
             fields={"file": [f"At most {limit} bytes."]},
         )
     form: Any = request.data

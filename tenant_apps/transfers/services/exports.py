@@ -16,6 +16,7 @@ from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_claim, job_create, job_fail, job_progress, job_succeed
 from tenant_apps.records.params import ListParams, output_fields, sort_parse
 from tenant_apps.records.selectors import record_list, record_queryset
+from tenant_apps.transfers.codes import TransfersCode
 
 from ..formats import CONTENT_TYPES, FORMATS, sheet_write
 from .files import transfer_queue, transfers_dir
@@ -45,7 +46,9 @@ def export_start(
 ) -> Job:
     if fmt not in FORMATS:
         raise ValidationFailed(
-            "Invalid format.", code="UNSUPPORTED_FORMAT", fields={"format": [f"One of: {', '.join(FORMATS)}."]}
+            "Invalid format.",
+            code=TransfersCode.UNSUPPORTED_FORMAT,
+            fields={"format": [f"One of: {', '.join(FORMATS)}."]},
         )
     table = schema_definitions().table(table_name)
     params = {
@@ -84,7 +87,9 @@ def _export(job: Job) -> dict[str, Any]:
     total = record_queryset(table=table, where=where).count()
     limit = settings.NOCODE["EXPORT_MAX_ROWS"]
     if total > limit:
-        raise ValidationFailed(f"At most {limit} rows per export; narrow it with a filter.", code="TOO_MANY_ROWS")
+        raise ValidationFailed(
+            f"At most {limit} rows per export; narrow it with a filter.", code=TransfersCode.TOO_MANY_ROWS
+        )
     columns = export_columns(table, params.get("fields"))
     list_params = ListParams(fields=columns, sort=sort_parse(table, params.get("sort")), page=None,
                              page_size=EXPORT_PAGE, cursor=None, count="none", expand=[])  # fmt: skip
@@ -144,9 +149,9 @@ def export_file(*, job_id: str) -> tuple[Path, str, str]:
 
     job = job_get(job_id=job_id)
     if job.kind != "export" or job.state != "succeeded" or not job.result:
-        raise NotFound("No finished export with this id.", code="EXPORT_NOT_FOUND")
+        raise NotFound("No finished export with this id.", code=TransfersCode.EXPORT_NOT_FOUND)
     fmt = job.params["format"]
     path = transfers_dir("exports") / f"{job.pk}.{fmt}"
     if not path.exists():
-        raise NotFound("The export file is no longer available; export again.", code="EXPORT_NOT_FOUND")
+        raise NotFound("The export file is no longer available; export again.", code=TransfersCode.EXPORT_NOT_FOUND)
     return path, job.result.get("file_name") or f"export.{fmt}", CONTENT_TYPES[fmt]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from shared_apps.events.publishing import task_publish
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.schemas import current_schema
 from tenant_apps.jobs.models import Job
@@ -59,6 +60,6 @@ def upload_size_check(size: int) -> None:
     if size > limit:
         raise ValidationFailed(
             f"Import files are at most {limit} bytes.",
-            code="FILE_TOO_LARGE",
+            code=CommonCode.FILE_TOO_LARGE,
             fields={"file": [f"At most {limit} bytes."]},
         )

@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import Conflict, DomainError, ValidationFailed
 from shared_apps.foundation.leases import lease_heartbeat
 from shared_apps.foundation.numbers import is_digits
@@ -16,6 +17,7 @@ from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef,
 from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_claim, job_create, job_fail, job_progress, job_succeed
 from tenant_apps.records.services import records_create
+from tenant_apps.transfers.codes import TransfersCode
 
 from ..convert import field_names_for, infer_field, row_values
 from ..formats import Sheet, format_of, sheet_read
@@ -44,7 +46,7 @@ def mapping_resolve(*, table: TableDef, columns: list[str], mapping: Any) -> dic
         if not resolved:
             raise ValidationFailed(
                 "No column of the file is named like a field of the table; give a mapping.",
-                code="NO_MAPPED_COLUMNS",
+                code=TransfersCode.NO_MAPPED_COLUMNS,
                 fields={"mapping": [f"Columns: {', '.join(columns[:20])}."]},
             )
         return resolved
@@ -94,12 +96,14 @@ def import_start(
     if new_table is not None:
         naming.table_name_validate(new_table)
         if new_table in schema_definitions().tables:
-            raise Conflict(f"Table '{new_table}' already exists.", code="TABLE_EXISTS", fields={"name": ["Taken."]})
+            raise Conflict(
+                f"Table '{new_table}' already exists.", code=CommonCode.TABLE_EXISTS, fields={"name": ["Taken."]}
+            )
         limit = settings.NOCODE["MAX_FIELDS_PER_TABLE"]
         if len(sheet.columns) > limit:
             raise ValidationFailed(
                 f"A table has at most {limit} fields; the file has {len(sheet.columns)} columns.",
-                code="LIMIT_REACHED",
+                code=CommonCode.LIMIT_REACHED,
                 fields={"file": [f"At most {limit} columns."]},
             )
         params["new_table"] = new_table
@@ -205,7 +209,9 @@ def _import(job: Job) -> dict[str, Any]:
             table = defs.table(params["table"])
             mapping = {column: table.field(name) for column, name in params["mapping"].items()}
             if any(field is None for field in mapping.values()):
-                raise ValidationFailed("A mapped field no longer exists; start the import again.", code="MAPPING_STALE")
+                raise ValidationFailed(
+                    "A mapped field no longer exists; start the import again.", code=TransfersCode.MAPPING_STALE
+                )
             result["table"] = table.name
             typed = [row_values(row, mapping) for row in sheet.rows]  # type: ignore[arg-type]
             errors.update(_validate(defs, table, typed, job_id))  # outside the transaction: progress is visible
