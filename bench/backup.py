@@ -102,8 +102,8 @@ def _pg_dump(schema: str) -> dict[str, Any]:
 def _subject_create(user: Any, org: Any) -> None:
     from django.conf import settings
 
-    from shared_apps.foundation.ddl import ddl_block
-    from shared_apps.foundation.schemas import in_schema
+    from shared_apps.foundation.db.ddl import ddl_block
+    from shared_apps.foundation.db.schemas import in_schema
     from tenants.models import Project
     from tenants.services import project_create
 

@@ -103,7 +103,7 @@ def setup() -> str:
     from django.core.management import call_command
 
     from shared_apps.accounts.services import user_create
-    from shared_apps.foundation.schemas import activate
+    from shared_apps.foundation.db.schemas import activate
     from shared_apps.organizations.services import organization_create
     from tenant_apps.data_schemas import services as schema_services
     from tenant_apps.data_schemas.definitions import schema_definitions

@@ -26,7 +26,7 @@ class Stage:
 PIPELINE: tuple[Stage, ...] = (
     Stage(
         "error_pages",
-        middleware=("shared_apps.foundation.errorpages.JsonErrorPagesMiddleware",),
+        middleware=("shared_apps.foundation.http.errorpages.JsonErrorPagesMiddleware",),
         why="HTML error pages Django renders itself become the JSON error shape (the lane answers JSON only)",
     ),
     Stage(
@@ -62,7 +62,7 @@ PIPELINE: tuple[Stage, ...] = (
     ),
     Stage(
         "body_limit",
-        middleware=("shared_apps.foundation.bodylimit.RequestBodyLimitMiddleware",),
+        middleware=("shared_apps.foundation.http.bodylimit.RequestBodyLimitMiddleware",),
         why="bodies over DATA_UPLOAD_MAX_MEMORY_SIZE refused (413) before they are read",
     ),
     Stage(

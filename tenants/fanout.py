@@ -17,9 +17,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shared_apps.foundation.db.schemas import in_public
 from shared_apps.foundation.exceptions import ValidationFailed
-from shared_apps.foundation.schemas import in_public
-from shared_apps.foundation.tasking import publish_in_schemas
+from shared_apps.foundation.tasks import publish_in_schemas
 
 from .models import FanoutRun, Project, ProjectStatus
 

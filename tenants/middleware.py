@@ -17,9 +17,9 @@ from django.http.request import split_domain_port
 from django.urls import set_urlconf
 
 from shared_apps.foundation.codes import CommonCode
-from shared_apps.foundation.errors import json_error
+from shared_apps.foundation.db.schemas import activate
+from shared_apps.foundation.http.errors import json_error
 from shared_apps.foundation.prefetch import prefetch_scope
-from shared_apps.foundation.schemas import activate
 from tenants.codes import TenantsCode
 from tenants.usage import usage_count
 

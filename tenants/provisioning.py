@@ -17,9 +17,9 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.migrations.loader import MigrationLoader
 
-from shared_apps.foundation.ddl import ddl_block, quote, schema_create, script_execute
+from shared_apps.foundation.db.ddl import ddl_block, quote, schema_create, script_execute
+from shared_apps.foundation.db.schemas import search_path_kept
 from shared_apps.foundation.exceptions import Unavailable
-from shared_apps.foundation.schemas import search_path_kept
 from tenants.codes import TenantsCode
 
 from .models import TemplateSnapshot

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 
-from shared_apps.foundation.schemas import activate
+from shared_apps.foundation.db.schemas import activate
 
 from .models import Domain, Project, ProjectStatus
 

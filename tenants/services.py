@@ -17,9 +17,9 @@ from shared_apps.accounts.models import User
 from shared_apps.accounts.tasks import membership_email_on_commit
 from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.confirmation import confirmation_require
-from shared_apps.foundation.ddl import ddl_block, schema_drop
+from shared_apps.foundation.db.ddl import ddl_block, schema_drop
+from shared_apps.foundation.db.schemas import in_public
 from shared_apps.foundation.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
-from shared_apps.foundation.schemas import in_public
 from shared_apps.foundation.slugs import slug_base, slug_free
 from shared_apps.organizations.models import Organization
 from shared_apps.organizations.services import new_member_user

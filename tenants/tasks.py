@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 
-from shared_apps.foundation.tasking import platform_task
+from shared_apps.foundation.tasks import platform_task
 
 from .fanout import chunks, fanout_dispatch_due, fanout_publish, fanout_run_start
 

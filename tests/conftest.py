@@ -17,7 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import user_create
-from shared_apps.foundation.schemas import activate
+from shared_apps.foundation.db.schemas import activate
 from shared_apps.organizations.models import Organization
 from shared_apps.organizations.services import organization_create
 from tenants.models import Project

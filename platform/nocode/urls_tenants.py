@@ -25,7 +25,7 @@ urlpatterns = [
     path("admin/", console_site.urls),  # the project console (owners and admins of this project)
 ]
 
-handler400 = "shared_apps.foundation.errors.json_bad_request"
-handler403 = "shared_apps.foundation.errors.json_forbidden"
-handler404 = "shared_apps.foundation.errors.json_not_found"
-handler500 = "shared_apps.foundation.errors.json_server_error"
+handler400 = "shared_apps.foundation.http.errors.json_bad_request"
+handler403 = "shared_apps.foundation.http.errors.json_forbidden"
+handler404 = "shared_apps.foundation.http.errors.json_not_found"
+handler500 = "shared_apps.foundation.http.errors.json_server_error"

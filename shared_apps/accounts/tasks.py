@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db import transaction
 
-from shared_apps.foundation.tasking import platform_task
+from shared_apps.foundation.tasks import platform_task
 
 from .emails import membership_email_send, welcome_email_send
 

@@ -9,7 +9,7 @@ from django.core.mail import EmailMessage
 from fpdf import FPDF
 from openpyxl import Workbook
 
-from shared_apps.foundation.schemas import in_public
+from shared_apps.foundation.db.schemas import in_public
 from shared_apps.organizations.models import Membership
 from tenants.models import Project, ProjectMembership, ProjectStatus
 

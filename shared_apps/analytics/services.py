@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django_redis import get_redis_connection
 
-from shared_apps.foundation.schemas import in_public
+from shared_apps.foundation.db.schemas import in_public
 from tenants.models import Project
 from tenants.usage import key_prefix
 

@@ -1,6 +1,6 @@
 from typing import Any
 
-from shared_apps.foundation.tasking import platform_task
+from shared_apps.foundation.tasks import platform_task
 
 from .services import usage_flush
 

@@ -21,9 +21,9 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from shared_apps.backups.codes import BackupsCode
-from shared_apps.foundation.ddl import ddl_block, qualified, quote
+from shared_apps.foundation.db.ddl import ddl_block, qualified, quote
+from shared_apps.foundation.db.schemas import search_path_local
 from shared_apps.foundation.exceptions import Conflict, NotFound
-from shared_apps.foundation.schemas import search_path_local
 
 # Order of constraint kinds in the post-data section: keys before the foreign keys that need them.
 _CONSTRAINT_ORDER = {"p": 0, "u": 1, "x": 2, "c": 3, "f": 4}

@@ -15,8 +15,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shared_apps.foundation.ddl import qualified, quote
-from shared_apps.foundation.schemas import in_public
+from shared_apps.foundation.db.ddl import qualified, quote
+from shared_apps.foundation.db.schemas import in_public
 from tenants.models import Domain, Project, ProjectMembership
 
 from .archive import (

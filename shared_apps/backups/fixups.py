@@ -9,7 +9,7 @@ It becomes unnecessary if filestore stores schema-relative paths.
 
 from django.db import connection
 
-from shared_apps.foundation.ddl import qualified, quote
+from shared_apps.foundation.db.ddl import qualified, quote
 
 FIELD_TABLE = "data_schemas_field"
 TABLE_TABLE = "data_schemas_table"

@@ -11,8 +11,8 @@ schema).
 import logging
 from collections.abc import Callable
 
+from shared_apps.foundation.db.schemas import in_schema
 from shared_apps.foundation.registry import Registry
-from shared_apps.foundation.schemas import in_schema
 
 logger = logging.getLogger(__name__)
 

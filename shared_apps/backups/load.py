@@ -20,7 +20,7 @@ from shared_apps.accounts.models import User
 from shared_apps.backups.codes import BackupsCode
 from shared_apps.backups.hooks import restore_hooks_run
 from shared_apps.foundation.codes import CommonCode
-from shared_apps.foundation.ddl import (
+from shared_apps.foundation.db.ddl import (
     ddl_block,
     qualified,
     quote,
@@ -29,8 +29,8 @@ from shared_apps.foundation.ddl import (
     schema_rename,
     script_execute,
 )
+from shared_apps.foundation.db.schemas import in_public, search_path_local
 from shared_apps.foundation.exceptions import Conflict, NotFound, ValidationFailed
-from shared_apps.foundation.schemas import in_public, search_path_local
 from shared_apps.organizations.models import Organization
 from tenants.models import Domain, Project, ProjectMembership, ProjectRole, ProjectStatus
 from tenants.provisioning import template_schema

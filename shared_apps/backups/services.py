@@ -20,6 +20,7 @@ from django.utils import timezone
 from shared_apps.accounts.models import User
 from shared_apps.backups.codes import BackupsCode
 from shared_apps.foundation.codes import CommonCode
+from shared_apps.foundation.db.schemas import in_public
 from shared_apps.foundation.exceptions import Conflict, DomainError, NotFound, ValidationFailed
 from shared_apps.foundation.leases import (
     LeaseSweep,
@@ -30,8 +31,7 @@ from shared_apps.foundation.leases import (
     lease_release,
     lease_seconds,
 )
-from shared_apps.foundation.schemas import in_public
-from shared_apps.foundation.tasking import TRANSIENT_ERRORS, task_publish_in_schema
+from shared_apps.foundation.tasks import TRANSIENT_ERRORS, task_publish_in_schema
 from tenants.models import Domain, Project
 from tenants.roles import require_capability
 from tenants.services import slug_validate

@@ -3,7 +3,7 @@
 from typing import Any
 
 from shared_apps.foundation.leases import lease_owner_for
-from shared_apps.foundation.tasking import platform_task
+from shared_apps.foundation.tasks import platform_task
 
 from .services import backup_run
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from celery import current_app
 
-from shared_apps.foundation.tasking import publish_in_schemas
+from shared_apps.foundation.tasks import publish_in_schemas
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from shared_apps.foundation.schemas import connection, current_schema, in_public
+from shared_apps.foundation.db.schemas import connection, current_schema, in_public
 
 from .models import EventState, OutboxEvent
 from .publishing import task_publish, tasks_publish_many

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from shared_apps.foundation.tasking import TRANSIENT_ERRORS, platform_task, project_task
+from shared_apps.foundation.tasks import TRANSIENT_ERRORS, platform_task, project_task
 
 from .services import event_fail_note, event_process, outbox_sweep
 

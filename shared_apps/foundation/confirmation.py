@@ -2,8 +2,7 @@
 consoles)."""
 
 from shared_apps.foundation.codes import CommonCode
-
-from .exceptions import ValidationFailed
+from shared_apps.foundation.exceptions import ValidationFailed
 
 
 def confirmation_require(*, confirm: str | None, name: str, what: str, loses: str) -> None:

@@ -36,8 +36,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .registry import Registry
-from .schemas import current_schema, in_schema
+from shared_apps.foundation.db.schemas import current_schema, in_schema
+from shared_apps.foundation.registry import Registry
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared_apps.foundation.codes import CommonCode
-
-from .exceptions import Unavailable
+from shared_apps.foundation.exceptions import Unavailable
 
 SERVICE_UNAVAILABLE = CommonCode.SERVICE_UNAVAILABLE
 RETRY_AFTER_SECONDS = 5

@@ -18,9 +18,8 @@ from django.http import HttpResponse
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from shared_apps.foundation import prefetch
 from shared_apps.foundation.codes import CommonCode
-
-from . import prefetch
 
 logger = logging.getLogger(__name__)
 RATE_LIMITED = CommonCode.RATE_LIMITED

@@ -12,10 +12,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from shared_apps.accounts.models import User
-from shared_apps.foundation.ddl import quote
+from shared_apps.foundation.db.ddl import quote
+from shared_apps.foundation.db.schemas import current_schema, in_public
 from shared_apps.foundation.health import health_report
 from shared_apps.foundation.leases import lease_heartbeat
-from shared_apps.foundation.schemas import current_schema, in_public
 from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_create, job_fail, job_start, job_succeed
 from tenants.models import Project

@@ -3,7 +3,7 @@
 from typing import Any
 
 from shared_apps.foundation.leases import leases_sweep
-from shared_apps.foundation.tasking import platform_task, project_task
+from shared_apps.foundation.tasks import platform_task, project_task
 
 from . import services
 

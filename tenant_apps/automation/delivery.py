@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from shared_apps.foundation.db.schemas import current_schema
 from shared_apps.foundation.leases import (
     LeaseSweep,
     lease_claimable,
@@ -39,8 +40,7 @@ from shared_apps.foundation.leases import (
     lease_queue,
     lease_release,
 )
-from shared_apps.foundation.schemas import current_schema
-from shared_apps.foundation.tasking import task_publish_in_schema
+from shared_apps.foundation.tasks import task_publish_in_schema
 from tenant_apps.data_schemas.definitions import definitions_changed
 
 from .models import DeliveryState, Webhook, WebhookDelivery

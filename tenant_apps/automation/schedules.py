@@ -11,7 +11,7 @@ import json
 from celery.schedules import crontab
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from shared_apps.foundation.schemas import current_schema
+from shared_apps.foundation.db.schemas import current_schema
 
 SCHEDULED_TASK = "automation.run_scheduled_workflow"
 

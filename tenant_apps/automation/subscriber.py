@@ -16,7 +16,7 @@ from django.db.models import Q
 from shared_apps.events.models import OutboxEvent
 from shared_apps.events.publishing import tasks_publish_many
 from shared_apps.events.subscribers import Publisher
-from shared_apps.foundation.schemas import connection
+from shared_apps.foundation.db.schemas import connection
 from tenant_apps.data_schemas.definitions import TableDef, schema_definitions
 from tenant_apps.data_schemas.field_types import FieldValueError
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from django.conf import settings
 
+from shared_apps.foundation.db.schemas import current_schema
 from shared_apps.foundation.leases import lease_owner_for
-from shared_apps.foundation.schemas import current_schema
-from shared_apps.foundation.tasking import platform_task, project_task
+from shared_apps.foundation.tasks import platform_task, project_task
 
 from .delivery import delivery_attempt
 from .runner import run_execute

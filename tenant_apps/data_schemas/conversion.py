@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.backends.utils import CursorWrapper
 
-from shared_apps.foundation import ddl
+from shared_apps.foundation.db import ddl
 
 from .definitions import FieldDef
 from .field_types import NotConvertible

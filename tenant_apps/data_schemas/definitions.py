@@ -35,9 +35,9 @@ from django.core.cache import caches
 from django.db import DataError, ProgrammingError, connection, models, transaction
 
 from shared_apps.foundation import prefetch
+from shared_apps.foundation.db.schemas import connection as schema_connection
+from shared_apps.foundation.db.schemas import current_schema
 from shared_apps.foundation.exceptions import Conflict, NotFound
-from shared_apps.foundation.schemas import connection as schema_connection
-from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas.codes import DataSchemasCode
 from tenants.routing import DEFINITIONS_KEY_PREFIX
 

@@ -1,4 +1,4 @@
-"""Definitions -> physical tables and columns. Every statement goes through shared_apps/foundation/ddl.py.
+"""Definitions -> physical tables and columns. Every statement goes through shared_apps/foundation/db/ddl.py.
 
 Callers run these inside `ddl_block()` (one transaction with the definition rows, short lock_timeout).
 """
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.backends.utils import CursorWrapper
 
-from shared_apps.foundation import ddl
+from shared_apps.foundation.db import ddl
 
 from . import naming
 from .definitions import FieldDef

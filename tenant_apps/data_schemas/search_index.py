@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.db.backends.utils import CursorWrapper
 
-from shared_apps.foundation import ddl
+from shared_apps.foundation.db import ddl
 
 from .definitions import FieldDef
 

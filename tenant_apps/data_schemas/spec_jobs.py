@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from shared_apps.foundation.db.schemas import current_schema, in_schema
 from shared_apps.foundation.exceptions import DomainError
-from shared_apps.foundation.schemas import current_schema, in_schema
-from shared_apps.foundation.tasking import TRANSIENT_ERRORS
+from shared_apps.foundation.tasks import TRANSIENT_ERRORS
 from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_claim, job_create, job_fail, job_succeed
 

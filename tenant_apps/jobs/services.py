@@ -12,6 +12,7 @@ from uuid import UUID
 from django.db import models, transaction
 from django.utils import timezone
 
+from shared_apps.foundation.db.schemas import current_schema
 from shared_apps.foundation.exceptions import NotFound
 from shared_apps.foundation.leases import (
     LeaseSweep,
@@ -22,8 +23,7 @@ from shared_apps.foundation.leases import (
     lease_seconds,
 )
 from shared_apps.foundation.registry import Registry
-from shared_apps.foundation.schemas import current_schema
-from shared_apps.foundation.tasking import task_publish_in_schema
+from shared_apps.foundation.tasks import task_publish_in_schema
 from tenant_apps.jobs.codes import JobsCode
 
 from .models import Job, JobState

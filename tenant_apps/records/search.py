@@ -14,7 +14,7 @@ import re
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
-from shared_apps.foundation import ddl
+from shared_apps.foundation.db import ddl
 from shared_apps.foundation.exceptions import ValidationFailed
 from tenant_apps.data_schemas.definitions import TableDef
 from tenant_apps.data_schemas.search_index import SEARCHABLE_TYPES, search_columns

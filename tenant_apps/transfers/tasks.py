@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 
 from shared_apps.foundation.leases import lease_owner_for
-from shared_apps.foundation.tasking import platform_task, project_task
+from shared_apps.foundation.tasks import platform_task, project_task
 
 from .services import export_run, import_run, transfer_files_prune
 

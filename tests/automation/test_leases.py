@@ -16,8 +16,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from nocode.celery import app as celery_app
+from shared_apps.foundation.db.schemas import activate
 from shared_apps.foundation.leases import leases_sweep
-from shared_apps.foundation.schemas import activate
 from tenant_apps.automation.delivery import delivery_attempt
 from tenant_apps.automation.models import WebhookDelivery, WorkflowRun
 from tenant_apps.jobs.models import Job

@@ -13,7 +13,7 @@ from kombu import Connection
 from nocode.celery import app as celery_app
 from shared_apps.events.models import OutboxEvent
 from shared_apps.events.services import event_process, outbox_sweep
-from shared_apps.foundation.schemas import activate, in_public
+from shared_apps.foundation.db.schemas import activate, in_public
 from tenant_apps.automation.models import WorkflowRun
 from tenant_apps.data_schemas.definitions import schema_definitions
 from tenant_apps.records.services import records_create

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from shared_apps.foundation.schemas import activate
+from shared_apps.foundation.db.schemas import activate
 from tenant_apps.automation.models import Webhook, Workflow
 from tests.conftest import Api
 

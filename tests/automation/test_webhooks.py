@@ -11,7 +11,7 @@ import pytest
 
 from nocode.celery import app as celery_app
 from shared_apps.events.models import OutboxEvent
-from shared_apps.foundation.schemas import activate
+from shared_apps.foundation.db.schemas import activate
 from tenant_apps.automation.delivery import delivery_attempt
 from tenant_apps.automation.models import Webhook, WebhookDelivery
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from shared_apps.events.models import OutboxEvent
-from shared_apps.foundation.schemas import activate, in_schema
+from shared_apps.foundation.db.schemas import activate, in_schema
 from tenant_apps.automation.models import Workflow, WorkflowRun
 from tenant_apps.automation.schedules import schedules_resync
 from tests.automation.conftest import make_table

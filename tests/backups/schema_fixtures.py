@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from shared_apps.foundation.ddl import ddl_block
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.ddl import ddl_block
+from shared_apps.foundation.db.schemas import in_schema
 
 RICH_DDL = r"""
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');

@@ -13,8 +13,8 @@ from django.core.management import CommandError, call_command
 
 from shared_apps.backups import dump
 from shared_apps.backups.models import Backup
-from shared_apps.foundation.ddl import ddl_block
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.ddl import ddl_block
+from shared_apps.foundation.db.schemas import in_schema
 from tests.backups.schema_fixtures import rich_schema_create, table_names
 
 

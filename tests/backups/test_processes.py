@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import connection
 
 from devstack.embedded import database_url_from_settings
-from shared_apps.foundation.ddl import ddl_block
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.ddl import ddl_block
+from shared_apps.foundation.db.schemas import in_schema
 from tests.backups.archives import rewrite
 from tests.backups.schema_fixtures import catalog, data, media_create, media_tree, rich_schema_create
 from tests.conftest import schema_exists

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from shared_apps.backups import load
-from shared_apps.foundation.ddl import ddl_block
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.ddl import ddl_block
+from shared_apps.foundation.db.schemas import in_schema
 from tenants.models import Domain, Project, ProjectMembership
 from tests.backups.archives import manifest, rewrite, sha256
 from tests.backups.schema_fixtures import data, media_create, media_tree, rich_schema_create

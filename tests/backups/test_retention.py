@@ -133,7 +133,7 @@ def test_abandoned_backups_do_not_block_new_ones(owner: Any, make_project: Any) 
 
 
 def test_nightly_job_runs_in_the_project_schema_and_uses_the_service(owner: Any, make_project: Any) -> None:
-    from shared_apps.foundation.schemas import in_schema
+    from shared_apps.foundation.db.schemas import in_schema
     from shared_apps.operations.services import project_backup
 
     make_project(owner, slug="shop")

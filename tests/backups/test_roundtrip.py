@@ -13,8 +13,8 @@ from django.test import TestCase
 from django_celery_beat.models import PeriodicTask
 
 from shared_apps.backups.services import backup_create
-from shared_apps.foundation.ddl import ddl_block
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.ddl import ddl_block
+from shared_apps.foundation.db.schemas import in_schema
 from tenants.models import ApiKey, Domain, Project, ProjectMembership
 from tests.backups.schema_fixtures import (
     catalog,

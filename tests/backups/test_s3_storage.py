@@ -10,7 +10,7 @@ from moto import mock_aws
 
 from shared_apps.backups.models import Backup
 from shared_apps.backups.services import backup_create, backup_file, backup_restore
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenants.models import Project
 
 BUCKET = "nocode-backups"

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenant_apps.data_schemas import services as schema_services
 from tenant_apps.data_schemas.definitions import definitions_forget_local
 from tenant_apps.data_schemas.selectors import table_get

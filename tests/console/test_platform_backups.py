@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client, TestCase
 
 from shared_apps.backups.models import Backup
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenant_apps.data_schemas import services as schema_services
 from tenant_apps.data_schemas.definitions import definitions_forget_local
 from tenant_apps.data_schemas.models import Table

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.test import Client, TestCase
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from shared_apps.organizations.models import Membership
 from tenant_apps.data_schemas import services as schema_services
 from tenant_apps.data_schemas.definitions import definitions_forget_local

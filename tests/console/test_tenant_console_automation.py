@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenant_apps.automation.models import Webhook, WebhookDelivery, Workflow, WorkflowRun
 from tenant_apps.data_schemas import services as schema_services
 from tenant_apps.data_schemas.models import Table

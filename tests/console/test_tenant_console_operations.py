@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared_apps.backups.models import Backup
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenant_apps.jobs.models import Job
 from tenants.models import Project
 from tests.console.conftest import ConsoleClient, page_text

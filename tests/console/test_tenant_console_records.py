@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenant_apps.data_schemas import services as schema_services
 from tenant_apps.data_schemas.definitions import definitions_forget_local
 from tenant_apps.data_schemas.selectors import table_get

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenant_apps.data_schemas.definitions import definitions_forget_local
 from tenant_apps.data_schemas.models import Field, Table
 from tenant_apps.data_schemas.selectors import table_get

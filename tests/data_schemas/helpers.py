@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db import connection
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tests.conftest import Api
 
 

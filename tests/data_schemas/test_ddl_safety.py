@@ -9,7 +9,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
-from shared_apps.foundation import ddl
+from shared_apps.foundation.db import ddl
 from tenant_apps.data_schemas import definitions as definitions_module
 from tests.conftest import Api
 from tests.data_schemas.helpers import columns, create_table, definitions

@@ -6,7 +6,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenant_apps.jobs.models import Job
 from tests.conftest import Api
 from tests.data_schemas.helpers import create_table, definitions, relation_exists, rows

@@ -1,4 +1,4 @@
-"""The database backend's health check (shared_apps/foundation/postgresql): no round trip, and a connection the
+"""The database backend's health check (shared_apps/foundation/db/postgresql): no round trip, and a connection the
 server dropped is found unusable, closed, and replaced before the next query."""
 
 import select

@@ -114,7 +114,7 @@ def test_debug_console_keeps_its_html_pages(make_user: Any, settings: Any) -> No
 def test_bare_django_405_becomes_json_with_its_allow_header(rf: Any) -> None:
     from django.http import HttpResponseNotAllowed
 
-    from shared_apps.foundation.errorpages import JsonErrorPagesMiddleware
+    from shared_apps.foundation.http.errorpages import JsonErrorPagesMiddleware
 
     def answer(request: Any) -> Any:
         response = HttpResponseNotAllowed(["GET", "HEAD"])
@@ -133,7 +133,7 @@ def test_bare_django_405_becomes_json_with_its_allow_header(rf: Any) -> None:
 def test_json_and_successful_answers_pass_unchanged(rf: Any) -> None:
     from django.http import HttpResponse, JsonResponse
 
-    from shared_apps.foundation.errorpages import JsonErrorPagesMiddleware
+    from shared_apps.foundation.http.errorpages import JsonErrorPagesMiddleware
 
     teapot = JsonResponse({"error": {"code": "X", "message": "m", "fields": {}}}, status=418)
     assert JsonErrorPagesMiddleware(lambda request: teapot)(rf.get("/api/v1/x/")) is teapot

@@ -8,8 +8,8 @@ import pytest
 from django.db import OperationalError
 
 from nocode.celery import app as celery_app
-from shared_apps.foundation.schemas import current_schema
-from shared_apps.foundation.tasking import ProjectTask, project_task
+from shared_apps.foundation.db.schemas import current_schema
+from shared_apps.foundation.tasks import ProjectTask, project_task
 from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_create
 from tenants.models import Project
@@ -61,7 +61,7 @@ def test_a_task_that_cannot_read_public_retries_and_then_runs_in_its_project(
     result = record_schema.apply(args=("once",), headers={"_schema_name": "alpha"})
     assert public_unreadable_once == ["alpha"]
     assert result.get() == "alpha"
-    from shared_apps.foundation.schemas import in_schema
+    from shared_apps.foundation.db.schemas import in_schema
 
     with in_schema("alpha"):
         assert list(Job.objects.values_list("params", flat=True)) == [{"label": "once", "retries": 1}]

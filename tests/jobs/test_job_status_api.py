@@ -1,6 +1,6 @@
 from typing import Any
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenant_apps.jobs.services import job_create, job_progress, job_start
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import caches
 from django.db import ProgrammingError
 
-from shared_apps.foundation.schemas import activate
+from shared_apps.foundation.db.schemas import activate
 from tenant_apps.data_schemas import definitions
 from tests.conftest import Api, token_for
 

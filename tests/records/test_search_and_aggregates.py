@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tests.conftest import Api
 from tests.data_schemas.helpers import create_table, rows
 

@@ -84,7 +84,7 @@ def test_schema_change_by_another_process_is_seen_by_the_next_request(
     api = project_api(project, user=owner)
     create_table(api, "items", [{"name": "title", "type": "text"}])
     assert list(api.get("/api/v1/tables/items/records/").json()["results"]) == []
-    from shared_apps.foundation.schemas import in_schema
+    from shared_apps.foundation.db.schemas import in_schema
 
     with in_schema("alpha"):
         from django.db import connection

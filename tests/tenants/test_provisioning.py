@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from shared_apps.foundation.ddl import ddl_block, schema_create
+from shared_apps.foundation.db.ddl import ddl_block, schema_create
 from tenants import provisioning
 from tenants.models import Domain, Project, ProjectMembership, TemplateSnapshot
 from tenants.provisioning import PLACEHOLDER, _rewrite_dump, snapshot_current, template_migrations_hash

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from shared_apps.foundation.ddl import ddl_block
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.ddl import ddl_block
+from shared_apps.foundation.db.schemas import in_schema
 from tenants.models import ProjectMembership
 from tests.conftest import Api
 

@@ -19,7 +19,7 @@ from kombu import Connection
 from nocode.celery import app as celery_app
 from shared_apps.events.models import OutboxEvent
 from shared_apps.events.tasks import sweep_outbox
-from shared_apps.foundation.schemas import activate, in_schema
+from shared_apps.foundation.db.schemas import activate, in_schema
 from tenant_apps.automation.models import WebhookDelivery, WorkflowRun
 from tenant_apps.data_schemas.definitions import definitions_forget_local, schema_definitions
 from tenant_apps.jobs.models import Job

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from shared_apps.foundation.schemas import in_schema
+from shared_apps.foundation.db.schemas import in_schema
 from tenant_apps.jobs.models import Job
 from tenants.models import Project
 from tests.worker.conftest import wait_until

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.db import OperationalError
 
-from shared_apps.foundation.schemas import current_schema
-from shared_apps.foundation.tasking import project_task
+from shared_apps.foundation.db.schemas import current_schema
+from shared_apps.foundation.tasks import project_task
 from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_create
 

@@ -74,7 +74,7 @@ PUBLIC_SCHEMA_URLCONF = "nocode.urls_public"
 
 MIDDLEWARE = [
     # Outermost: HTML error pages Django renders itself (DEBUG 404/400/500, a view's bare 405) become the JSON shape.
-    "shared_apps.foundation.errorpages.JsonErrorPagesMiddleware",
+    "shared_apps.foundation.http.errorpages.JsonErrorPagesMiddleware",
     "tenants.middleware.ProjectRoutingMiddleware",
     # Request id, access log line, HTTP metrics: sees every response produced below.
     "shared_apps.observability.middleware.RequestObservabilityMiddleware",
@@ -85,7 +85,7 @@ MIDDLEWARE = [
     # After CORS and security headers so 429/413 answers carry them too.
     "tenants.ratelimit.ProjectRateLimitMiddleware",
     "shared_apps.analytics.middleware.UsageCountingMiddleware",
-    "shared_apps.foundation.bodylimit.RequestBodyLimitMiddleware",
+    "shared_apps.foundation.http.bodylimit.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,8 +100,8 @@ MIDDLEWARE = [
 # the placeholder names a socket that does not exist, so nothing can connect to another server by accident.
 NO_DATABASE_URL = "postgres://postgres@/%2Fnonexistent%2Fno-DATABASE_URL-and-no-manage.py-up/nocode"
 DATABASES = {"default": env.db("DATABASE_URL", default=NO_DATABASE_URL)}
-# django-tenants' backend with a round-trip-free health check (shared_apps/foundation/postgresql/base.py).
-DATABASES["default"]["ENGINE"] = "shared_apps.foundation.postgresql"
+# django-tenants' backend with a round-trip-free health check (shared_apps/foundation/db/postgresql/base.py).
+DATABASES["default"]["ENGINE"] = "shared_apps.foundation.db.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
@@ -155,7 +155,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["shared_apps.foundation.api.parsers.JsonParser"],
-    "EXCEPTION_HANDLER": "shared_apps.foundation.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "shared_apps.foundation.http.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["tenants.ratelimit.ApiKeyRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "shared_apps.foundation.openapi.NocodeAutoSchema",
     "UNAUTHENTICATED_USER": None,

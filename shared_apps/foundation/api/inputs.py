@@ -11,8 +11,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from shared_apps.foundation.codes import CommonCode
-
-from ..exceptions import ValidationFailed
+from shared_apps.foundation.exceptions import ValidationFailed
 
 UNKNOWN_KEY = "Unknown key."
 UNKNOWN_PARAMETER_CODE = CommonCode.UNKNOWN_PARAMETER

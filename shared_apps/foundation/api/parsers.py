@@ -6,8 +6,8 @@ from typing import IO, Any
 
 from rest_framework.parsers import JSONParser
 
-from ..exceptions import ValidationFailed
-from ..jsoncodec import JSON_INVALID_UNICODE, JsonInputError, json_loads
+from shared_apps.foundation.exceptions import ValidationFailed
+from shared_apps.foundation.jsoncodec import JSON_INVALID_UNICODE, JsonInputError, json_loads
 
 
 def json_input_refused(exc: JsonInputError, *, field: str = "body") -> ValidationFailed:

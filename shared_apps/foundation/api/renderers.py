@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework.renderers import BaseRenderer
 
-from ..jsoncodec import json_dumps
+from shared_apps.foundation.jsoncodec import json_dumps
 
 __all__ = ["OrjsonRenderer", "json_dumps"]
 

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from ..openapi import ErrorSerializer
+from shared_apps.foundation.openapi import ErrorSerializer
 
 
 def error_response(description: str) -> OpenApiResponse:

@@ -1,5 +1,5 @@
 from django.urls import path
 
-from .views import HealthView
+from shared_apps.foundation.api.views import HealthView
 
 urlpatterns = [path("health/", HealthView.as_view(), name="health")]

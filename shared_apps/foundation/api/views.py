@@ -4,11 +4,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.foundation.api.schemas import HealthReportSerializer
 from shared_apps.foundation.codes import CommonCode
-
-from ..errors import error_body
-from ..health import health_report
-from .schemas import HealthReportSerializer
+from shared_apps.foundation.health import health_report
+from shared_apps.foundation.http.errors import error_body
 
 
 class HealthView(APIView):

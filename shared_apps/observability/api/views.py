@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from shared_apps.foundation.codes import CommonCode
-from shared_apps.foundation.errors import json_error, json_not_found
+from shared_apps.foundation.http.errors import json_error, json_not_found
 
 from .. import metrics
 

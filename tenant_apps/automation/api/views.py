@@ -18,8 +18,8 @@ from rest_framework.views import APIView
 from shared_apps.foundation.api.inputs import query_params_check, validated
 from shared_apps.foundation.api.parsers import JsonParser
 from shared_apps.foundation.api.requests import ProjectRequest
-from shared_apps.foundation.bodylimit import request_too_large
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
+from shared_apps.foundation.http.bodylimit import request_too_large
 from shared_apps.foundation.numbers import is_digits
 from tenant_apps.automation.codes import AutomationCode
 from tenant_apps.data_schemas.models import Table

@@ -8,10 +8,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from shared_apps.events.publishing import task_publish
+from shared_apps.foundation.db.schemas import current_schema
 from shared_apps.foundation.exceptions import ValidationFailed
 from shared_apps.foundation.leases import LeaseSweep, lease_queue, lease_release
-from shared_apps.foundation.schemas import current_schema
-from shared_apps.foundation.tasking import task_publish_in_schema
+from shared_apps.foundation.tasks import task_publish_in_schema
 from tenant_apps.automation.codes import AutomationCode
 from tenant_apps.data_schemas.definitions import schema_definitions
 

@@ -100,7 +100,7 @@ class FieldType:
     empty_is_null: ClassVar[bool] = False
     # Link and file values cannot change type (their storage is not a plain column value).
     convertible: ClassVar[bool] = True
-    # The pg_temp.nocode_try_* helper (shared_apps/foundation/ddl.py) that converts text into this type, NULL when a
+    # The pg_temp.nocode_try_* helper (shared_apps/foundation/db/ddl.py) that converts text into this type, NULL when a
     # value does not convert; None: `from_sql` refuses or is overridden.
     try_function: ClassVar[str | None] = None
 

@@ -12,7 +12,7 @@ SEARCHABLE_TYPES = ("text", "long_text", "email", "url")  # as of this migration
 
 
 def rebuild_search_indexes(apps: Any, schema_editor: Any) -> None:
-    from shared_apps.foundation import ddl
+    from shared_apps.foundation.db import ddl
     from tenant_apps.data_schemas import naming
     from tenant_apps.data_schemas.search_index import search_index_name
 

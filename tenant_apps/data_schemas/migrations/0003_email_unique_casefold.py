@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def add_casefold_indexes(apps: Any, schema_editor: Any) -> None:
-    from shared_apps.foundation import ddl
+    from shared_apps.foundation.db import ddl
     from tenant_apps.data_schemas import naming
 
     field_model = apps.get_model("data_schemas", "Field")

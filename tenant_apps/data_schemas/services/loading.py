@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from shared_apps.foundation.db.schemas import current_schema
 from shared_apps.foundation.exceptions import NotFound
-from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas.codes import DataSchemasCode
 
 from .. import naming, search_index

@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.db.models import Max
 
-from shared_apps.foundation import ddl
 from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.confirmation import confirmation_require
+from shared_apps.foundation.db import ddl
+from shared_apps.foundation.db.schemas import current_schema
 from shared_apps.foundation.exceptions import Conflict, ValidationFailed
-from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas.codes import DataSchemasCode
 
 from .. import filestore, naming, physical, search_index

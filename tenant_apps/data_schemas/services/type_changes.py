@@ -8,8 +8,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from shared_apps.foundation import ddl
 from shared_apps.foundation.codes import CommonCode
+from shared_apps.foundation.db import ddl
 from shared_apps.foundation.exceptions import Conflict, ValidationFailed
 from tenant_apps.data_schemas.codes import DataSchemasCode
 

@@ -50,7 +50,7 @@ def spec_apply(*, spec: Any, allow_drop: bool = False) -> Plan:
 
 def _fresh_definitions() -> SchemaDefs:
     """Definitions read from PostgreSQL now (a job must not plan from a cache another process may not have left)."""
-    from shared_apps.foundation.schemas import current_schema
+    from shared_apps.foundation.db.schemas import current_schema
 
     return definitions_load(current_schema(), None)
 

@@ -13,8 +13,8 @@ on a project host, with an API key or a JWT, without cookies, accepting JSON. Ev
 It runs the admission pipeline of tenants.admission — the stages Django's middlewares and the records views' DRF
 classes make — in the same order, each stage by calling the code its middleware or class calls: routing and the
 request's one Redis pipeline (tenants.hotpath), the SSL redirect, the rate-limit decisions (tenants.ratelimit), the
-body limit (foundation.bodylimit), key and JWT authentication (DRF's authenticators), roles (tenants.access), the
-view functions (records.api.views), the error shapes (foundation.errors), the access log line and metrics
+body limit (foundation.http.bodylimit), key and JWT authentication (DRF's authenticators), roles (tenants.access), the
+view functions (records.api.views), the error shapes (foundation.http.errors), the access log line and metrics
 (observability), and the response-header code of Django's security, CORS and X-Frame-Options middlewares. It
 answers only callers that are allowed: at the first stage that would not let the request through, the request is
 handed to Django together with the routing and Redis work already done (`tenants.middleware.ROUTED`), so it is
@@ -50,14 +50,14 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from shared_apps.foundation import prefetch
 from shared_apps.foundation.api.renderers import json_dumps
-from shared_apps.foundation.bodylimit import body_limit_refusal
 from shared_apps.foundation.codes import CommonCode
-from shared_apps.foundation.errors import domain_error_answer, error_body, outage_answer
+from shared_apps.foundation.db.schemas import activate
 from shared_apps.foundation.exceptions import DomainError
+from shared_apps.foundation.http.bodylimit import body_limit_refusal
+from shared_apps.foundation.http.errors import domain_error_answer, error_body, outage_answer
 from shared_apps.foundation.jsoncodec import JsonInputError, json_loads
 from shared_apps.foundation.outage import RETRY_AFTER_SECONDS
 from shared_apps.foundation.prefetch import prefetch_scope
-from shared_apps.foundation.schemas import activate
 from shared_apps.observability import context
 from shared_apps.observability.middleware import request_observe
 from tenants import ratelimit

@@ -45,7 +45,7 @@ def _table(name: str) -> tuple[SchemaDefs, TableDef]:
 
 
 def _body(request: ProjectRequest) -> Any:
-    """The parsed JSON body (oversized bodies are refused before parsing by foundation.bodylimit)."""
+    """The parsed JSON body (oversized bodies are refused before parsing by foundation.http.bodylimit)."""
     return request.data
 
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models.functions import Now
 
 from shared_apps.foundation.codes import CommonCode
+from shared_apps.foundation.db.schemas import current_schema
 from shared_apps.foundation.exceptions import NotFound, ValidationFailed
-from shared_apps.foundation.schemas import current_schema
 from tenant_apps.data_schemas import filestore
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef
 from tenant_apps.records.codes import RecordsCode

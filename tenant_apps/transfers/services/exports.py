@@ -10,7 +10,7 @@ from django.db import transaction
 
 from shared_apps.foundation.exceptions import DomainError, NotFound, ValidationFailed
 from shared_apps.foundation.leases import lease_heartbeat
-from shared_apps.foundation.tasking import TRANSIENT_ERRORS
+from shared_apps.foundation.tasks import TRANSIENT_ERRORS
 from tenant_apps.data_schemas.definitions import SchemaDefs, TableDef, schema_definitions
 from tenant_apps.jobs.models import Job
 from tenant_apps.jobs.services import job_claim, job_create, job_fail, job_progress, job_succeed

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from shared_apps.events.publishing import task_publish
 from shared_apps.foundation.codes import CommonCode
+from shared_apps.foundation.db.schemas import current_schema
 from shared_apps.foundation.exceptions import ValidationFailed
-from shared_apps.foundation.schemas import current_schema
 from tenant_apps.jobs.models import Job
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from shared_apps.foundation.codes import CommonCode
 from shared_apps.foundation.exceptions import Conflict, DomainError, ValidationFailed
 from shared_apps.foundation.leases import lease_heartbeat
 from shared_apps.foundation.numbers import is_digits
-from shared_apps.foundation.tasking import TRANSIENT_ERRORS
+from shared_apps.foundation.tasks import TRANSIENT_ERRORS
 from tenant_apps.data_schemas import naming
 from tenant_apps.data_schemas import services as schema_services
 from tenant_apps.data_schemas.definitions import FieldDef, SchemaDefs, TableDef, schema_definitions

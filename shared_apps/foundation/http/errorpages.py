@@ -3,7 +3,7 @@
 Django renders some errors itself, as HTML, before any view or DRF exception handler runs: with DEBUG on, the
 technical 404 page of an unknown path and the technical 400/500 page of a bad host or a failing middleware; in any
 mode, the bare 405 of a Django view. This outermost middleware turns every such HTML error answer into the error
-shape (shared_apps/foundation/errors.py), keeping its status and headers (`Allow` on a 405, the request id). Under
+shape (shared_apps/foundation/http/errors.py), keeping its status and headers (`Allow` on a 405, the request id). Under
 CONSOLE_PREFIX the server-rendered consoles keep their HTML pages.
 """
 
@@ -12,8 +12,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from shared_apps.foundation.codes import CommonCode
-
-from .errors import CONSOLE_PREFIX, HTML_ERROR_ANSWERS, json_error
+from shared_apps.foundation.http.errors import CONSOLE_PREFIX, HTML_ERROR_ANSWERS, json_error
 
 FALLBACK = (CommonCode.ERROR, "Request failed.")
 BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "content-language"})

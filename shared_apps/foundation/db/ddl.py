@@ -16,8 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from shared_apps.foundation.codes import CommonCode
-
-from .exceptions import Unavailable
+from shared_apps.foundation.exceptions import Unavailable
 
 SCHEMA_NAME_MAX = 63
 

@@ -10,9 +10,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from shared_apps.foundation.codes import CommonCode
-
-from .exceptions import Conflict, DomainError, NotFound, PermissionDenied, Unavailable, ValidationFailed
-from .outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, outage_message, outage_of
+from shared_apps.foundation.exceptions import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+    ValidationFailed,
+)
+from shared_apps.foundation.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, outage_message, outage_of
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from django_tenants.utils import get_tenant_model
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from tenant_schemas_celery.task import TenantTask
 
-from .schemas import activate, connection, current_schema
+from shared_apps.foundation.db.schemas import activate, connection, current_schema
 
 logger = logging.getLogger(__name__)
 

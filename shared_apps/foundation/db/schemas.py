@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection as _connection
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from .ddl import quote
+from shared_apps.foundation.db.ddl import quote
 
 connection: Any = _connection  # django-tenants' DatabaseWrapper (schema_name, tenant, set_tenant, ...)
 

@@ -15,9 +15,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
 from shared_apps.foundation.codes import CommonCode
-
-from .errors import json_error
-from .jsoncodec import EMPTY_BODY
+from shared_apps.foundation.http.errors import json_error
+from shared_apps.foundation.jsoncodec import EMPTY_BODY
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 

@@ -1,0 +1,1 @@
+"""The database chokepoints: schema switching (schemas), DDL (ddl), the backend (postgresql)."""
