@@ -13,7 +13,7 @@ from django.conf import settings
 from openapi_spec_validator import validate
 
 from tenant_apps.data_schemas.definitions import definitions_forget_local
-from tenant_apps.records.openapi import _static_document
+from tenant_apps.records.openapi import static_document
 from tests.conftest import Api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,8 +39,8 @@ def platform():
     return response.content.decode()
 
 def project():
-    from tenant_apps.records.openapi import _static_document
-    return json.dumps(_static_document())
+    from tenant_apps.records.openapi import static_document
+    return json.dumps(static_document())
 
 if sys.argv[1] == "project-first":
     resolve("/api/v1/tables/t/records/", urlconf=settings.ROOT_URLCONF)
@@ -99,7 +99,7 @@ def test_documents_are_the_same_whatever_the_process_served(api: Api, platform_a
     assert api.get("/api/v1/schema/").status_code == 200
     served = platform_api().get("/api/v1/schema/?format=json")
     assert served.content.decode() == fresh["platform"]
-    assert json.dumps(_static_document()) == fresh["project"]
+    assert json.dumps(static_document()) == fresh["project"]
     assert "apiKeyAuth" not in fresh["platform"]
     assert "apiKeyAuth" in fresh["project"]
 

@@ -91,55 +91,54 @@ class LongTextType(TextType):
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), strip=False, **common)
 
 
-class EmailType(TextType):
+class CheckedTextType(TextType):
+    """Text that must match a format: Django's validator on writes, a SQL pattern when a field changes to the type
+    (values that do not match become NULL, or refuse the change)."""
+
+    _validator: Any
+    invalid_message: str
+    json_format: str
+    SQL_PATTERN: str
+    max_length_sql: int | None = None
+
+    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
+        return {**super().json_schema(field), "format": self.json_format}
+
+    def to_python(self, value: Any, field: "FieldDef") -> Any:
+        text = _text_value(value)
+        try:
+            self._validator(text)
+        except ValidationError:
+            raise FieldValueError(self.invalid_message) from None
+        return text
+
+    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
+        text = source.field_type.text_sql(column_sql)
+        length = f" AND length({text}) <= {int(self.max_length_sql)}" if self.max_length_sql else ""
+        return f"CASE WHEN {text} ~* %s{length} THEN {text} END", [self.SQL_PATTERN]
+
+    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
+        return forms.CharField(**common)
+
+
+class EmailType(CheckedTextType):
     name = "email"
     allowed_constraints = frozenset({"max_length", "regex", "choices"})
     unique_casefold = True  # W@EXAMPLE.COM is w@example.com for uniqueness (stored as given)
     _validator = EmailValidator()
+    invalid_message = "Enter a valid email address."
+    json_format = "email"
     # Close to Django's EmailValidator; used to check existing values when a field becomes an email field.
     SQL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-
-    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
-        return {**super().json_schema(field), "format": "email"}
-
-    def to_python(self, value: Any, field: "FieldDef") -> Any:
-        text = _text_value(value)
-        try:
-            self._validator(text)
-        except ValidationError:
-            raise FieldValueError("Enter a valid email address.") from None
-        return text
-
-    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
-        text = source.field_type.text_sql(column_sql)
-        return f"CASE WHEN {text} ~* %s AND length({text}) <= 254 THEN {text} END", [self.SQL_PATTERN]
-
-    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
-        return forms.CharField(**common)
+    max_length_sql = 254
 
 
-class UrlType(TextType):
+class UrlType(CheckedTextType):
     name = "url"
     _validator = URLValidator(schemes=["http", "https"])
+    invalid_message = "Enter a valid http(s) URL."
+    json_format = "uri"
     SQL_PATTERN = r"^https?://[^\s/?#]+\.[^\s]*$|^https?://localhost([:/?#][^\s]*)?$"
-
-    def json_schema(self, field: "FieldDef") -> dict[str, Any]:
-        return {**super().json_schema(field), "format": "uri"}
-
-    def to_python(self, value: Any, field: "FieldDef") -> Any:
-        text = _text_value(value)
-        try:
-            self._validator(text)
-        except ValidationError:
-            raise FieldValueError("Enter a valid http(s) URL.") from None
-        return text
-
-    def from_sql(self, column_sql: str, source: "FieldDef", target: "FieldDef") -> tuple[str, list[Any]]:
-        text = source.field_type.text_sql(column_sql)
-        return f"CASE WHEN {text} ~* %s THEN {text} END", [self.SQL_PATTERN]
-
-    def form_field(self, field: "FieldDef", **common: Any) -> forms.Field:
-        return forms.CharField(**common)
 
 
 class IntegerType(FieldType):
