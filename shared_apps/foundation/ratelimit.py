@@ -74,7 +74,7 @@ def window_hit(
 
 def too_many_requests(decision: Decision, message: str) -> HttpResponse:
     # Imported here: errors imports DRF views, whose settings import tenants.ratelimit's throttle.
-    from .errors import json_error
+    from .http.errors import json_error
 
     response = json_error(429, RATE_LIMITED, f"{message} {RETRY_IN.format(wait=decision.retry_after)}")
     response["Retry-After"] = str(decision.retry_after)
