@@ -18,18 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from .embedded import (
-    EmbeddedPostgres,
-    EmbeddedRedis,
-    StartupError,
-    ensure_database,
-    free_port,
-    port_accepts,
-    running_as_root,
-    spawn,
-    stop_processes,
-    wait_port_free,
-)
+from .embedded import EmbeddedPostgres, StartupError, ensure_database
+from .embedded_redis import EmbeddedRedis
+from .processes import free_port, port_accepts, running_as_root, spawn, stop_processes, wait_port_free
 from .servers import (
     SECRET_KEY_FILE,
     STAFF_PASSWORD_FILE,

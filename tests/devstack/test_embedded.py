@@ -8,17 +8,9 @@ import environ
 import pytest
 
 from devstack import cli
-from devstack.embedded import (
-    EmbeddedRedis,
-    database_params,
-    database_url_with_name,
-    free_port,
-    pid_alive,
-    port_is_free,
-    redis_ping,
-    redis_url,
-    socket_database_url,
-)
+from devstack.embedded import database_params, database_url_with_name, redis_url, socket_database_url
+from devstack.embedded_redis import EmbeddedRedis, redis_ping
+from devstack.processes import free_port, pid_alive, port_is_free
 
 
 @pytest.mark.parametrize("socket_dir", ["/run/pg", "/work/my repo/.var/pg", "/srv/a+b%c/pg"])

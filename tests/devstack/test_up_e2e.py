@@ -18,7 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psutil
 import pytest
 
-from devstack.embedded import database_url_with_name, drop_database, pid_alive, port_is_free
+from devstack.embedded import database_url_with_name, drop_database
+from devstack.processes import pid_alive, port_is_free
 from devstack.servers import STAFF_PASSWORD_FILE, STATE_FILE
 
 REPO = Path(__file__).resolve().parents[2]

@@ -2,6 +2,9 @@
 
 import ast
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from shared_apps.foundation.codes import catalogue_markdown, error_code_classes
 
@@ -53,3 +56,19 @@ def test_the_catalogue_in_docs_is_current() -> None:
     assert (ROOT / "docs" / "errors.md").read_text() == catalogue_markdown(), (
         "regenerate it: python3 manage.py error_catalogue > docs/errors.md"
     )
+
+
+@pytest.mark.django_db
+def test_both_openapi_documents_list_the_catalogue(
+    platform_api: Any, owner: Any, make_project: Any, project_api: Any
+) -> None:
+    project = make_project(owner, slug="shop")
+    expected = {
+        member.value: {"status": member.status, "description": member.description}
+        for cls in error_code_classes()
+        for member in cls
+    }
+    platform = platform_api().get("/api/v1/schema/?format=json").json()
+    project_document = project_api(project, user=owner).get("/api/v1/schema/").json()
+    for document in (platform, project_document):
+        assert document["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["x-error-codes"] == expected

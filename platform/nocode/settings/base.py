@@ -181,6 +181,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "shared_apps.foundation.openapi.platform_security",
+        "shared_apps.foundation.openapi.error_codes_listed",
     ],
 }
 
