@@ -64,6 +64,8 @@ def _sign_in(driver: webdriver.Chrome, url: str, email: str, password: str) -> N
     _wait(driver, "#id_username").send_keys(email)
     driver.find_element(By.ID, "id_password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, 'input[type="submit"]').click()
+    # the login page has a #content-main too: wait until the browser has left it
+    WebDriverWait(driver, 20).until(lambda d: "/login/" not in d.current_url)
     _wait(driver, "#content-main")
 
 
@@ -155,7 +157,7 @@ def test_new_user_journey_consoles_and_swagger_ui(
 
     # 3. The platform console, as the staff account `up` creates.
     _sign_in(browser, f"http://localhost:{port}/admin/", cli.STAFF_EMAIL, STAFF_PASSWORD)
-    assert browser.find_elements(By.CSS_SELECTOR, '#content-main a[href="/admin/tenants/project/"]')
+    assert _wait(browser, '#content-main a[href="/admin/tenants/project/"]')
     _assert_styled(browser)
     browser.get(f"http://localhost:{port}/admin/tenants/project/")
     assert "demo" in _wait(browser, "#result_list").text
